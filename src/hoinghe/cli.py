@@ -1,0 +1,243 @@
+"""The ``hoinghe`` command.
+
+Imports of the library happen inside each command, so ``hoinghe --help`` starts fast.  Errors print one clear line
+per problem and exit non-zero; ``--json`` gives machine-readable output where a program reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from hoinghe.errors import Diagnostic
+    from hoinghe.loading import Library
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="hoinghe",
+    help="Workflows, rules and rollouts for professional farmer branches and groups "
+    "(chi hội, tổ hội nông dân nghề nghiệp).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class DiagramFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+class Lang(StrEnum):
+    vi = "vi"
+    en = "en"
+
+
+class TableFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--path", "-p", help="Extra YAML files or folders (a province's profiles, workflows, packs)."
+    ),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"hoinghe: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _library(paths: list[Path] | None) -> Library:
+    from hoinghe.loading import Library  # noqa: PLC0415 - lazy, for a fast --help
+
+    return Library.from_paths(*(paths or []), shipped=True)
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool, files: int) -> None:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if as_json:
+        out = {
+            "files": files,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.to_json() for d in diagnostics],
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for d in diagnostics:
+        typer.echo(str(d))
+    summary = f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}"
+    typer.echo(
+        f"{summary}, {warnings} warning{'s' if warnings != 1 else ''}"
+        if diagnostics
+        else f"{summary}; all clean",
+        err=True,
+    )
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="YAML files or folders to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print diagnostics as JSON.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check profiles, workflows and rule packs; one line per problem as file:line:col: CODE message.
+
+    The shipped profiles and packs are read too, so a province's profile may extend them.
+    Exit 0 when clean, 1 when there are errors (or warnings, with --strict).
+    """
+    from hoinghe.loading import Library, shipped_path  # noqa: PLC0415
+
+    library = Library.from_paths(*paths, shipped=True)
+    targets = {str(p.resolve()) for p in paths}
+    shipped = str(shipped_path().resolve())
+    mine = [d for d in library.check() if d.location is None or _inside(d.location.file, targets, shipped)]
+    files = len({d.file for d in library.documents if _inside(d.file, targets, shipped)})
+    _print_diagnostics(mine, as_json, files)
+    if any(d.is_error for d in mine) or (strict and mine):
+        raise typer.Exit(1)
+
+
+def _inside(file: str, targets: set[str], shipped: str) -> bool:
+    resolved = str(Path(file).resolve())
+    if any(resolved == t or resolved.startswith(t.rstrip("/") + "/") for t in targets):
+        return True
+    return not resolved.startswith(shipped)
+
+
+@app.command()
+def schema(
+    kind: Annotated[
+        str | None, typer.Option(help="profile, workflow or rules; all three when omitted.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write <kind>.schema.json files here.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema (draft-07) of hoinghe's YAML documents, for editor completion."""
+    from hoinghe.loading import KINDS, json_schema  # noqa: PLC0415
+
+    kinds = [kind] if kind else list(KINDS)
+    for k in kinds:
+        if k not in KINDS:
+            raise _fail(f"no document kind {k!r}; kinds are {', '.join(KINDS)}", 2)
+    schemas = {k: json_schema(k) for k in kinds}
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        for k, s in schemas.items():
+            (output / f"{k}.schema.json").write_text(
+                json.dumps(s, ensure_ascii=False, indent=2) + "\n", "utf-8"
+            )
+            typer.echo(str(output / f"{k}.schema.json"))
+        return
+    typer.echo(json.dumps(schemas[kinds[0]] if kind else schemas, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def diagram(
+    workflow: Annotated[str, typer.Argument(help="A workflow id (shipped or under --path) or a YAML file.")],
+    fmt: Annotated[
+        DiagramFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiagramFormat.mermaid,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of state names.")] = Lang.vi,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    paths: PathsArg = None,
+) -> None:
+    """Draw a workflow: Mermaid stateDiagram-v2 text, Graphviz DOT, or SVG (needs Graphviz)."""
+    from hoinghe.definitions import WorkflowDefinition  # noqa: PLC0415
+    from hoinghe.definitions.diagram import to_dot, to_mermaid, to_svg  # noqa: PLC0415
+    from hoinghe.loading import load_document  # noqa: PLC0415
+
+    if workflow.endswith((".yaml", ".yml")) or Path(workflow).is_file():
+        document = load_document(Path(workflow))
+    else:
+        document = _library(paths).get("workflow", workflow)
+    wf = document.definition
+    if not isinstance(wf, WorkflowDefinition):
+        raise _fail(f"{workflow} is a {document.kind} document, not a workflow")
+    text = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}[fmt.value](wf, lang.value)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, "utf-8")
+        typer.echo(str(output), err=True)
+
+
+@app.command()
+def rules(
+    profile: Annotated[str, typer.Option(help="The profile whose rules in force are listed.")] = "vn-2025",
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.md,
+    lang: Annotated[Lang, typer.Option("--lang")] = Lang.vi,
+    paths: PathsArg = None,
+) -> None:
+    """List the rules and parameters in force for a profile, with their citations."""
+    from hoinghe.rules.packs import params_in_force  # noqa: PLC0415
+
+    resolved = _library(paths).profile(profile)
+    params = params_in_force(resolved.rule_packs)
+    if fmt is TableFormat.json:
+        from hoinghe.loading._converter import converter  # noqa: PLC0415
+
+        out: dict[str, Any] = {
+            "profile": resolved.id,
+            "params": {k: converter.unstructure(v) for k, v in params.items()},
+            "rules": [
+                {"pack": pack.id, **converter.unstructure(rule)}
+                for pack in resolved.rule_packs
+                for rule in pack.rules
+            ],
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    head = (
+        ("Quy tắc", "Nội dung", "Nguồn", "Độ tin cậy")
+        if lang is Lang.vi
+        else ("Rule", "Requires", "Source", "Confidence")
+    )
+    typer.echo(f"# {resolved.title.get(lang.value)} ({resolved.id})\n")
+    typer.echo(f"| {' | '.join(head)} |\n|---|---|---|---|")
+    for pack in resolved.rule_packs:
+        for rule in pack.rules:
+            title = rule.title.get(lang.value) if rule.title else rule.id
+            cells = (f"**{rule.id}** {title}", f"`{rule.require}`", str(rule.cite), rule.confidence or "")
+            typer.echo("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    typer.echo(
+        "\n| "
+        + ("Tham số | Giá trị | Hướng thắt chặt" if lang is Lang.vi else "Parameter | Value | Tighten")
+        + " |"
+    )
+    typer.echo("|---|---|---|")
+    for name, param in params.items():
+        typer.echo(f"| `{name}` | {param.value!r} | {param.tighten} |")
+
+
+def main() -> None:
+    """Entry point: run the app, turning hoinghe's errors into one line each and a non-zero exit."""
+    from hoinghe.errors import DefinitionError, HoingheError  # noqa: PLC0415
+
+    try:
+        app()
+    except DefinitionError as exc:
+        for d in exc.diagnostics:
+            typer.echo(str(d), err=True)
+        sys.exit(1)
+    except HoingheError as exc:
+        typer.echo(f"hoinghe: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Workflow definitions: frozen data that many running cases share.
+
+A workflow is a state machine over one *subject* (a unit of a given level and kind): its states, its transitions,
+who may fire each (a role resolved relative to the subject), which documents and rules each needs, what it changes
+in the organisation (effects), which approvals it waits for and which deadlines run while a case waits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import attrs
+
+from hoinghe.org.text import Text
+
+__all__ = [
+    "RELATIVE_UNITS",
+    "ApprovalDef",
+    "ChecksDef",
+    "Duration",
+    "EffectRef",
+    "RoleRef",
+    "ScheduleDef",
+    "StateDef",
+    "SubjectSpec",
+    "TimerDef",
+    "TransitionDef",
+    "WorkflowDefinition",
+]
+
+DurationUnit = Literal["working_days", "days", "months", "years"]
+_DURATION = re.compile(r"^\s*(\d{1,4})\s+(working_days|days|months|years)\s*$")
+
+#: Where a role is held, relative to the case's subject, besides the name of a level (``commune``, ``province``):
+#: the subject unit itself, its parent unit, or the lowest unit above every commune its members live in.
+RELATIVE_UNITS = ("subject", "parent", "lowest_common_parent")
+
+
+@attrs.frozen
+class Duration:
+    """A span of time such as ``15 working_days``; working days skip weekends and Vietnamese public holidays."""
+
+    amount: int
+    unit: DurationUnit
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Read ``"15 working_days"``; raises ``ValueError`` naming the accepted units."""
+        match = _DURATION.match(text)
+        if not match:
+            msg = f"{text!r} is not a duration; write a whole number and a unit: 15 working_days, 30 days, 6 months, 1 years"
+            raise ValueError(msg)
+        return cls(int(match[1]), match[2])  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+@attrs.frozen
+class StateDef:
+    """A state of a workflow.  In YAML, a bare name is a state with that id and no title."""
+
+    id: str
+    title: Text | None = None
+    description: str | None = None
+
+
+@attrs.frozen
+class RoleRef:
+    """A role held at a unit found relative to the subject.
+
+    ``at`` is a level id (the subject's ancestor at that level, e.g. its ``commune`` union) or one of
+    :data:`RELATIVE_UNITS`.
+    """
+
+    role: str
+    at: str = "subject"
+
+
+@attrs.frozen
+class EffectRef:
+    """A named change to the organisation applied with a transition, with its arguments."""
+
+    id: str
+    args: dict[str, str | int | float | bool] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class ApprovalDef:
+    """Several bodies must agree before the transition fires: ``quorum`` distinct bodies among ``by``."""
+
+    by: tuple[RoleRef, ...]
+    quorum: int = 1
+
+
+@attrs.frozen
+class TimerDef:
+    """A deadline: if the case is still waiting ``within`` after ``from_``, remind or fire a transition.
+
+    ``from_`` is ``entered`` (the case entered the state the transition leaves) or ``opened`` (the case opened).
+    ``then`` is ``notify`` (a reminder to whoever may fire the transition) or ``fire`` (fire ``transition``).
+    """
+
+    within: Duration
+    from_: Literal["entered", "opened"] = "entered"
+    then: Literal["notify", "fire"] = "notify"
+    transition: str | None = None
+
+
+@attrs.frozen
+class TransitionDef:
+    """A move from one of ``from_`` to ``to``, by an actor holding one of the roles in ``by``.
+
+    Attributes:
+        documents: ids of documents the case must hold when it fires (declared in the profile).
+        rules: ids of rules (from the profile's rule packs) that must pass.
+        effects: changes to the organisation applied in the same transaction.
+        approvals: bodies that must approve before it fires (a quorum), if any.
+        not_by_proposer: the actor who opened the case may not fire (nor approve) it.
+        deadline: a timer that runs while the case waits in a ``from_`` state.
+    """
+
+    id: str
+    from_: tuple[str, ...]
+    to: str
+    by: tuple[RoleRef, ...] = ()
+    title: Text | None = None
+    documents: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    effects: tuple[EffectRef, ...] = ()
+    approvals: ApprovalDef | None = None
+    not_by_proposer: bool = False
+    deadline: TimerDef | None = None
+
+
+def _levels(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@attrs.frozen
+class SubjectSpec:
+    """What a workflow acts on: units at one of ``level`` (and of ``kind``); ``new`` when the case founds the unit.
+
+    ``level`` is one level or several (``[branch, group]`` for a review that rates both).
+    """
+
+    level: tuple[str, ...] = attrs.field(converter=_levels)
+    kind: str | None = None
+    new: bool = False
+
+
+@attrs.frozen
+class ScheduleDef:
+    """Cases of this workflow open by themselves every ``every`` for each unit matching the subject."""
+
+    every: Duration
+
+
+@attrs.frozen
+class ChecksDef:
+    """Static checks switched off for this definition, by code (``HNG-W014``); only ever explicit."""
+
+    disable: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class WorkflowDefinition:
+    """A workflow: states, transitions and what each needs.  Loaded from YAML or built in Python."""
+
+    id: str
+    title: Text
+    subject: SubjectSpec
+    states: tuple[StateDef, ...]
+    initial: str
+    final: tuple[str, ...]
+    transitions: tuple[TransitionDef, ...]
+    description: str | None = None
+    schedule: ScheduleDef | None = None
+    checks: ChecksDef = ChecksDef()
+
+    @property
+    def state_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.states)
+
+    def transition(self, transition_id: str) -> TransitionDef:
+        """The transition with this id; ``KeyError`` when there is none."""
+        for t in self.transitions:
+            if t.id == transition_id:
+                return t
+        raise KeyError(transition_id)

@@ -1,0 +1,122 @@
+"""Reading one document: safe YAML, the envelope (``hoinghe: 1``, ``kind:``), caps, structuring, locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+import attrs
+from cattrs.errors import BaseValidationError
+
+from hoinghe.definitions.profile import ProfileDef
+from hoinghe.definitions.rulepack import RulePack
+from hoinghe.definitions.workflow import WorkflowDefinition
+from hoinghe.errors import DefinitionError, Diagnostic, format_path
+from hoinghe.loading._converter import InvalidValue, converter, flatten_errors
+from hoinghe.loading._yaml import SourceMap, YamlLimits, parse_yaml
+
+__all__ = [
+    "FORMAT_VERSION",
+    "KINDS",
+    "Definition",
+    "Document",
+    "DocumentKind",
+    "load_document",
+    "read_document",
+]
+
+FORMAT_VERSION = 1
+DocumentKind = Literal["profile", "workflow", "rules"]
+Definition: TypeAlias = ProfileDef | WorkflowDefinition | RulePack
+KINDS: dict[str, type[Definition]] = {
+    "profile": ProfileDef,
+    "workflow": WorkflowDefinition,
+    "rules": RulePack,
+}
+
+
+@attrs.frozen
+class Document:
+    """A definition together with where it came from, so later checks can point at its lines."""
+
+    kind: DocumentKind
+    definition: Definition
+    source_map: SourceMap
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def file(self) -> str:
+        return self.source_map.file
+
+    def locate(self, diagnostic: Diagnostic) -> Diagnostic:
+        """``diagnostic`` with this document's file, line and column filled in from its ``$.path``."""
+        return diagnostic.at(self.source_map.locate(diagnostic.path))
+
+
+def read_document(
+    source: str | bytes | Path, *, file: str | None = None, limits: YamlLimits | None = None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Read one document; never raises for bad input.
+
+    Args:
+        source: a path, or the YAML text or bytes themselves.
+        file: the name shown in diagnostics (defaults to the path, or ``<string>``).
+        limits: caps on size, depth and node count.
+
+    Returns:
+        The document (``None`` when it has errors) and every diagnostic found.
+    """
+    if isinstance(source, Path):
+        file = file or str(source)
+        try:
+            data: str | bytes = source.read_bytes()
+        except OSError as exc:
+            return None, [Diagnostic("HNG-Y001", f"cannot read the file: {exc.strerror or exc}", "$")]
+    else:
+        data = source
+    parsed = parse_yaml(data, file or "<string>", limits)
+    smap = parsed.source_map
+    diagnostics = list(parsed.diagnostics)
+    value = parsed.value
+    if parsed.value is None and diagnostics:
+        return None, diagnostics
+    if not isinstance(value, dict):
+        shown = "empty" if value is None else f"a {type(value).__name__}"
+        msg = f"a hoinghe document is a mapping starting with `hoinghe: 1` and `kind:`; this one is {shown}"
+        return None, [*diagnostics, Diagnostic("HNG-S006", msg, "$", smap.locate("$"))]
+    value = dict(value)
+    version = value.pop("hoinghe", None)
+    kind = value.pop("kind", None)
+    if version != FORMAT_VERSION:
+        got = "missing" if version is None else repr(smap.plain.get("$.hoinghe", version))
+        msg = f"`hoinghe:` must be {FORMAT_VERSION} (the format version this release reads); it is {got}"
+        diagnostics.append(Diagnostic("HNG-S005", msg, "$.hoinghe", smap.locate("$.hoinghe")))
+    if kind not in KINDS:
+        msg = f"`kind:` must be one of {', '.join(KINDS)}; it is {'missing' if kind is None else repr(kind)}"
+        diagnostics.append(Diagnostic("HNG-S006", msg, "$.kind", smap.locate("$.kind")))
+        return None, diagnostics
+    if any(d.is_error for d in diagnostics):
+        return None, diagnostics
+    try:
+        definition = converter.structure(value, KINDS[kind])
+    except (BaseValidationError, InvalidValue) as exc:
+        for failure in flatten_errors(exc):
+            path = format_path(failure.path)
+            message = failure.message
+            raw = smap.plain.get(path)
+            if raw is not None and "quote it" in message:
+                message = f"{message}: '{raw}'"
+            diagnostics.append(Diagnostic(failure.code, message, path, smap.locate(path, key=failure.at_key)))
+        return None, diagnostics
+    return Document(kind, definition, smap), diagnostics
+
+
+def load_document(source: str | bytes | Path, *, file: str | None = None) -> Document:
+    """Read one document, or raise :class:`~hoinghe.errors.DefinitionError` with every problem found."""
+    document, diagnostics = read_document(source, file=file)
+    if document is None:
+        raise DefinitionError(diagnostics)
+    return document

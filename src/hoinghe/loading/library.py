@@ -1,0 +1,314 @@
+"""A set of documents read together: profiles resolved across files, and every check run across them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import attrs
+
+from hoinghe.definitions.effects import BUILTIN_EFFECTS
+from hoinghe.definitions.graph import Vocabulary, check_workflow
+from hoinghe.definitions.profile import DocumentDef, Profile, ProfileDef, RoleDef
+from hoinghe.definitions.rulepack import RulePack
+from hoinghe.definitions.workflow import WorkflowDefinition
+from hoinghe.errors import DefinitionError, Diagnostic, NotFound
+from hoinghe.loading._converter import converter
+from hoinghe.loading.documents import Definition, Document, DocumentKind, read_document
+from hoinghe.org.hierarchy import Hierarchy, check_hierarchy
+
+__all__ = ["YAML_SUFFIXES", "Library", "definition_hash", "shipped_path"]
+
+YAML_SUFFIXES = (".yaml", ".yml")
+# Diagnostics whose truth depends on the profile a workflow is checked in; they name the profile.
+_PROFILE_DEPENDENT = {"HNG-W006", "HNG-W007", "HNG-W008", "HNG-W009", "HNG-W010", "HNG-W015"}
+
+
+def shipped_path() -> Path:
+    """The folder of shipped profiles, workflows and rule packs (inside the wheel, or the source checkout)."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_shipped"
+    return packaged if packaged.is_dir() else here.parent.parent / "workflows"
+
+
+def definition_hash(definition: Definition) -> str:
+    """A stable content hash of a definition (SHA-256 of its canonical JSON); cases pin it."""
+    canonical = json.dumps(
+        converter.unstructure(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Diagnostic | None]]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.suffix in YAML_SUFFIXES and child.is_file():
+                    yield child, None
+        elif path.is_file():
+            yield path, None
+        else:
+            yield path, Diagnostic("HNG-Y001", f"no such file or folder: {path}", "$")
+
+
+@attrs.frozen
+class Library:
+    """Documents read together.  Profiles find their workflows and rule packs here by id."""
+
+    documents: tuple[Document, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @classmethod
+    def from_paths(cls, *paths: str | Path, shipped: bool = False) -> Library:
+        """Read every ``.yaml``/``.yml`` file under ``paths`` (and the shipped ones first, when asked)."""
+        roots = [shipped_path(), *paths] if shipped else list(paths)
+        documents: list[Document] = []
+        diagnostics: list[Diagnostic] = []
+        seen: dict[tuple[str, str], Document] = {}
+        read: set[Path] = set()
+        for file, problem in _files(roots):
+            if file.resolve() in read:  # the same file named twice (e.g. the shipped folder itself)
+                continue
+            read.add(file.resolve())
+            if problem is not None:
+                diagnostics.append(problem)
+                continue
+            document, found = read_document(file)
+            diagnostics.extend(found)
+            if document is None:
+                continue
+            key = (document.kind, document.id)
+            if key in seen:
+                first = seen[key]
+                loc = first.source_map.locate("$.id")
+                diagnostics.append(
+                    document.locate(
+                        Diagnostic(
+                            "HNG-S008", f"{document.kind} {document.id!r} is also defined at {loc}", "$.id"
+                        )
+                    )
+                )
+                continue
+            seen[key] = document
+            documents.append(document)
+        return cls(tuple(documents), tuple(diagnostics))
+
+    @classmethod
+    def from_definitions(cls, *definitions: Definition) -> Library:
+        """A library of definitions built in Python (no files, so diagnostics carry paths only)."""
+        from hoinghe.loading._yaml import SourceMap  # noqa: PLC0415
+
+        kinds: dict[type, DocumentKind] = {
+            ProfileDef: "profile",
+            WorkflowDefinition: "workflow",
+            RulePack: "rules",
+        }
+        docs = tuple(
+            Document(kinds[type(d)], d, SourceMap(f"<{kinds[type(d)]} {d.id}>")) for d in definitions
+        )
+        return cls(docs)
+
+    def of_kind(self, kind: DocumentKind) -> tuple[Document, ...]:
+        return tuple(d for d in self.documents if d.kind == kind)
+
+    def get(self, kind: DocumentKind, doc_id: str) -> Document:
+        for doc in self.documents:
+            if doc.kind == kind and doc.id == doc_id:
+                return doc
+        raise NotFound(
+            {"rules": "rule pack"}.get(kind, kind), doc_id, known=(d.id for d in self.of_kind(kind))
+        )
+
+    def profile(self, profile_id: str) -> Profile:
+        """The resolved profile; :class:`~hoinghe.errors.DefinitionError` if it, or anything it uses, is invalid."""
+        self.get("profile", profile_id)
+        errors = [d for d in self._check_profile(profile_id) if d.is_error]
+        if errors:
+            raise DefinitionError(errors)
+        profile, _ = self._resolve(profile_id)
+        assert profile is not None  # noqa: S101 - no errors means it resolved
+        return profile
+
+    def check(self) -> list[Diagnostic]:
+        """Every problem in every document and across them, each once, in file order."""
+        found: list[Diagnostic] = list(self.diagnostics)
+        used: set[str] = set()
+        for doc in self.of_kind("profile"):
+            found.extend(self._check_profile(doc.id))
+            pdef = doc.definition
+            assert isinstance(pdef, ProfileDef)  # noqa: S101
+            used.update(pdef.workflows)
+        for doc in self.of_kind("workflow"):
+            if doc.id not in used:  # still check what a workflow can be checked for on its own
+                wf = doc.definition
+                assert isinstance(wf, WorkflowDefinition)  # noqa: S101
+                found.extend(doc.locate(d) for d in check_workflow(wf))
+        from hoinghe.loading.packs import check_packs  # noqa: PLC0415 - rules compile only when checking
+
+        used_packs = {p for doc in self.of_kind("profile") for p in _chain_packs(self, doc.id)}
+        found.extend(check_packs([(d, None) for d in self.of_kind("rules") if d.id not in used_packs]))
+        return _unique(found)
+
+    # -- profiles ---------------------------------------------------------------------------------------------
+
+    def _chain(self, profile_id: str) -> tuple[list[Document], list[Diagnostic]]:
+        """The profile and its ancestors, root first; a diagnostic if ``extends`` is unknown or cyclic."""
+        chain: list[Document] = []
+        doc = self.get("profile", profile_id)
+        while True:
+            chain.append(doc)
+            pdef = doc.definition
+            assert isinstance(pdef, ProfileDef)  # noqa: S101
+            if pdef.extends is None:
+                return chain[::-1], []
+            try:
+                parent = self.get("profile", pdef.extends)
+            except NotFound as exc:
+                return [], [doc.locate(Diagnostic("HNG-P003", f"extends {exc}", "$.extends"))]
+            if parent in chain:
+                names = " -> ".join(d.id for d in [*chain, parent])
+                return [], [
+                    doc.locate(
+                        Diagnostic("HNG-P003", f"profiles extend each other in a cycle: {names}", "$.extends")
+                    )
+                ]
+            doc = parent
+
+    def _resolve(self, profile_id: str) -> tuple[Profile | None, list[Diagnostic]]:
+        chain, problems = self._chain(profile_id)
+        if not chain:
+            return None, problems
+        hierarchy: Hierarchy | None = None
+        hierarchy_doc: Document | None = None
+        roles: dict[str, RoleDef] = {}
+        documents: dict[str, DocumentDef] = {}
+        packs: list[str] = []
+        workflows: dict[str, str] = {}
+        effects: list[str] = []
+        for doc in chain:
+            pdef = doc.definition
+            assert isinstance(pdef, ProfileDef)  # noqa: S101
+            if pdef.hierarchy is not None:
+                hierarchy, hierarchy_doc = pdef.hierarchy, doc
+            roles.update((r.id, r) for r in pdef.roles)
+            documents.update((d.id, d) for d in pdef.documents)
+            packs.extend(p for p in pdef.rules if p not in packs)
+            workflows.update((w, doc.id) for w in pdef.workflows)
+            effects.extend(e for e in pdef.effects if e not in effects)
+        top = chain[-1]
+        if hierarchy is None:
+            problems.append(
+                top.locate(
+                    Diagnostic(
+                        "HNG-P004",
+                        "no hierarchy: give `hierarchy:` or `extends:` a profile that has one",
+                        "$",
+                    )
+                )
+            )
+            return None, problems
+        if hierarchy_doc is not None:
+            problems.extend(hierarchy_doc.locate(d) for d in check_hierarchy(hierarchy))
+        rule_packs: list[RulePack] = []
+        for pack_id in packs:
+            owner = next(d for d in reversed(chain) if pack_id in d.definition.rules)  # type: ignore[union-attr]
+            try:
+                pack = self.get("rules", pack_id).definition
+            except NotFound as exc:
+                index = owner.definition.rules.index(pack_id)  # type: ignore[union-attr]
+                problems.append(owner.locate(Diagnostic("HNG-P002", f"{exc}", f"$.rules[{index}]")))
+                continue
+            assert isinstance(pack, RulePack)  # noqa: S101
+            rule_packs.append(pack)
+        wfs: list[WorkflowDefinition] = []
+        for wf_id, owner_id in workflows.items():
+            owner = next(d for d in chain if d.id == owner_id)
+            try:
+                wf = self.get("workflow", wf_id).definition
+            except NotFound as exc:
+                index = owner.definition.workflows.index(wf_id)  # type: ignore[union-attr]
+                problems.append(owner.locate(Diagnostic("HNG-P001", f"{exc}", f"$.workflows[{index}]")))
+                continue
+            assert isinstance(wf, WorkflowDefinition)  # noqa: S101
+            wfs.append(wf)
+        profile = Profile(
+            id=top.id,
+            title=top.definition.title,
+            hierarchy=hierarchy,
+            roles=tuple(roles.values()),
+            documents=tuple(documents.values()),
+            rule_packs=tuple(rule_packs),
+            workflows=tuple(wfs),
+            effects=tuple(effects),
+        )
+        return profile, problems
+
+    def _check_profile(self, profile_id: str) -> list[Diagnostic]:
+        profile, problems = self._resolve(profile_id)
+        if profile is None:
+            return problems
+        top = self.get("profile", profile_id)
+        problems.extend(_check_declarations(top, profile))
+        vocabulary = Vocabulary(
+            hierarchy=profile.hierarchy,
+            roles={r.id for r in profile.roles},
+            documents={d.id for d in profile.documents},
+            rules={r.id for pack in profile.rule_packs for r in pack.rules},
+            effects={*BUILTIN_EFFECTS, *profile.effects},
+        )
+        for wf in profile.workflows:
+            doc = self.get("workflow", wf.id)
+            for found in check_workflow(wf, vocabulary):
+                named = (
+                    attrs.evolve(found, message=f"{found.message} (profile {profile.id})")
+                    if found.code in _PROFILE_DEPENDENT
+                    else found
+                )
+                problems.append(doc.locate(named))
+        from hoinghe.loading.packs import check_packs  # noqa: PLC0415 - rules compile only when checking
+
+        packs = [(self.get("rules", p.id), profile) for p in profile.rule_packs]
+        problems.extend(check_packs(packs))
+        return problems
+
+
+def _check_declarations(doc: Document, profile: Profile) -> Iterator[Diagnostic]:
+    pdef = doc.definition
+    assert isinstance(pdef, ProfileDef)  # noqa: S101
+    groups: list[tuple[str, Sequence[RoleDef | DocumentDef]]] = [
+        ("roles", pdef.roles),
+        ("documents", pdef.documents),
+    ]
+    for field, items in groups:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                yield doc.locate(
+                    Diagnostic(
+                        "HNG-W002", f"{field[:-1]} {item.id!r} is declared twice", f"$.{field}[{i}].id"
+                    )
+                )
+            seen.add(item.id)
+    for i, role in enumerate(pdef.roles):
+        for j, level in enumerate(role.levels):
+            if level not in profile.hierarchy:
+                msg = f"role {role.id!r} is held at level {level!r}, which the hierarchy lacks ({', '.join(profile.hierarchy.ids)})"
+                yield doc.locate(Diagnostic("HNG-W007", msg, f"$.roles[{i}].levels[{j}]"))
+
+
+def _chain_packs(library: Library, profile_id: str) -> list[str]:
+    chain, _ = library._chain(profile_id)  # noqa: SLF001 - a helper of this class
+    return [p for doc in chain if isinstance(doc.definition, ProfileDef) for p in doc.definition.rules]
+
+
+def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen: set[Diagnostic] = set()
+    out = []
+    for d in diagnostics:
+        if d not in seen:
+            seen.add(d)
+            out.append(d)
+    return out

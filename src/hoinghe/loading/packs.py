@@ -1,0 +1,104 @@
+"""Checks of rule packs: duplicate ids, expressions and message templates, and layering within a profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from hoinghe.definitions.profile import Profile
+from hoinghe.definitions.rulepack import RulePack
+from hoinghe.errors import Diagnostic, ExpressionError, SourceLocation
+from hoinghe.loading.documents import Document
+from hoinghe.rules.expression import compile_expression, render_template
+from hoinghe.rules.facts import facts_schema
+from hoinghe.rules.packs import find_loosenings, params_in_force
+from hoinghe.rules.types import type_of_value
+
+__all__ = ["check_packs"]
+
+
+def check_packs(packs: Sequence[tuple[Document, Profile | None]]) -> list[Diagnostic]:
+    """Problems in each pack, read alone (``profile`` None) or as layered in ``profile``."""
+    out: list[Diagnostic] = []
+    by_profile: dict[str, list[Document]] = {}
+    for doc, profile in packs:
+        if profile is None:
+            out.extend(_check_pack(doc, [doc]))
+        else:
+            by_profile.setdefault(profile.id, []).append(doc)
+    for docs in by_profile.values():
+        for doc in docs:
+            out.extend(_check_pack(doc, docs))
+        out.extend(_check_layering(docs))
+    return out
+
+
+def _pack(doc: Document) -> RulePack:
+    pack = doc.definition
+    assert isinstance(pack, RulePack)  # noqa: S101 - the caller passes rule documents only
+    return pack
+
+
+def _expression_location(doc: Document, path: str, column: int) -> SourceLocation | None:
+    """The file position of ``column`` (1-based) inside the expression at ``path``."""
+    loc = doc.source_map.locate(path)
+    if loc is None or column <= 0:
+        return loc
+    style = doc.source_map.styles.get(path)
+    if style in ("|", ">"):  # a block scalar starts on the next line; columns within it are not tracked
+        return loc
+    shift = 1 if style in ("'", '"') else 0
+    return SourceLocation(loc.file, loc.line, loc.column + shift + column - 1)
+
+
+def _check_pack(doc: Document, context: Sequence[Document]) -> Iterator[Diagnostic]:
+    """Duplicate rule ids, and every expression and template compiled against the params visible in ``context``."""
+    pack = _pack(doc)
+    params = params_in_force([_pack(d) for d in context])
+    schema = facts_schema({name: type_of_value(p.value) for name, p in params.items()})
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(pack.rules):
+        base = f"$.rules[{i}]"
+        if rule.id in seen:
+            msg = f"rule id {rule.id!r} is used twice in pack {pack.id!r} (also rules[{seen[rule.id]}])"
+            yield doc.locate(Diagnostic("HNG-R006", msg, f"{base}.id"))
+        seen.setdefault(rule.id, i)
+        expressions = [("require", rule.require)] + ([("when", rule.when)] if rule.when is not None else [])
+        for key, text in expressions:
+            try:
+                compile_expression(text, schema)
+            except ExpressionError as exc:
+                path = f"{base}.{key}"
+                msg = f"rule {rule.id}: {exc}"
+                yield Diagnostic(exc.diagnostic_code, msg, path, _expression_location(doc, path, exc.column))
+        for language in ("vi", "en"):
+            template = getattr(rule.message, language)
+            if template is None:
+                continue
+            try:
+                render_template(template, schema)
+            except ExpressionError as exc:
+                path = f"{base}.message.{language}"
+                code = "HNG-R007" if exc.diagnostic_code == "HNG-R002" else exc.diagnostic_code
+                yield Diagnostic(
+                    code, f"rule {rule.id}: {exc}", path, _expression_location(doc, path, exc.column)
+                )
+
+
+def _check_layering(docs: Sequence[Document]) -> Iterator[Diagnostic]:
+    packs = [_pack(d) for d in docs]
+    for loosening in find_loosenings(packs):
+        earlier, later = docs[loosening.earlier], docs[loosening.later]
+        where = earlier.source_map.locate(f"$.params.{loosening.name}.value") or earlier.file
+        msg = f"pack {later.id!r} {loosening.message}; pack {earlier.id!r} sets it at {where}"
+        yield later.locate(Diagnostic("HNG-R004", msg, f"$.params.{loosening.name}.value"))
+    owner: dict[str, Document] = {}
+    for doc in docs:
+        for i, rule in enumerate(_pack(doc).rules):
+            first = owner.get(rule.id)
+            if first is not None and first is not doc:
+                msg = (
+                    f"rule id {rule.id!r} is already defined by pack {first.id!r}; a later pack adds rules with new "
+                    "ids and tightens parameters, it does not redefine a rule"
+                )
+                yield doc.locate(Diagnostic("HNG-R006", msg, f"$.rules[{i}].id"))
+            owner.setdefault(rule.id, doc)

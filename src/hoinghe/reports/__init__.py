@@ -1,0 +1,1 @@
+"""(reserved: see DESIGN.md)"""

@@ -1,0 +1,32 @@
+"""Shared test set-up: Hypothesis profiles (``dev`` by default, ``ci`` when CI is set) and paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path):
+    """Write a YAML text to a file in a temporary folder and return its path."""
+
+    def write(text: str, name: str = "doc.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,38 @@
+"""Typed usage of the public API, checked by ``mypy --strict`` (see pyproject.toml) and run by a test."""
+
+from __future__ import annotations
+
+import hoinghe
+from hoinghe.definitions import Vocabulary, check_workflow
+
+
+def build_a_workflow_in_python() -> hoinghe.WorkflowDefinition:
+    return hoinghe.WorkflowDefinition(
+        id="found-group",
+        title=hoinghe.Text(vi="Thành lập tổ hội", en="Found a group"),
+        subject=hoinghe.SubjectSpec(level="group", kind="professional", new=True),
+        states=(hoinghe.StateDef("proposed"), hoinghe.StateDef("launched")),
+        initial="proposed",
+        final=("launched",),
+        transitions=(
+            hoinghe.TransitionDef(
+                id="launch",
+                from_=("proposed",),
+                to="launched",
+                by=(hoinghe.RoleRef("standing_committee", at="commune"),),
+                deadline=hoinghe.TimerDef(hoinghe.Duration.parse("15 working_days")),
+            ),
+        ),
+    )
+
+
+def problems_of(workflow: hoinghe.WorkflowDefinition) -> list[str]:
+    return [str(d) for d in check_workflow(workflow, Vocabulary(roles={"standing_committee"}))]
+
+
+def titles(profile: hoinghe.Profile) -> dict[str, str]:
+    return {wf.id: wf.title.get("en") for wf in profile.workflows}
+
+
+def describe(error: hoinghe.DefinitionError) -> list[tuple[str, int | None]]:
+    return [(d.code, d.location.line if d.location else None) for d in error.diagnostics]
