@@ -110,3 +110,12 @@ def test_help_lists_the_commands():
     assert result.returncode == 0
     for command in ("check", "schema", "diagram", "rules"):
         assert command in result.stdout
+
+
+def test_rules_in_force_on_a_date():
+    before = run("rules", "--profile", "vn-2025", "--on", "2024-06-30", "--format", "json")
+    after = run("rules", "--profile", "vn-2025", "--on", "2024-07-01", "--format", "json")
+    assert before.returncode == after.returncode == 0
+    ids = lambda r: {rule["id"] for rule in json.loads(r.stdout)["rules"]}  # noqa: E731
+    assert ids(before) != ids(after)
+    assert run("rules", "--on", "30/06/2024").returncode == 2

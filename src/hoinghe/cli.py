@@ -181,24 +181,32 @@ def rules(
     profile: Annotated[str, typer.Option(help="The profile whose rules in force are listed.")] = "vn-2025",
     fmt: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.md,
     lang: Annotated[Lang, typer.Option("--lang")] = Lang.vi,
+    on: Annotated[
+        str | None,
+        typer.Option(help="Only what is in force on this date (YYYY-MM-DD); everything when omitted."),
+    ] = None,
     paths: PathsArg = None,
 ) -> None:
     """List the rules and parameters in force for a profile, with their citations."""
-    from hoinghe.rules.packs import params_in_force  # noqa: PLC0415
+    import datetime as dt  # noqa: PLC0415
 
+    from hoinghe.rules.packs import params_in_force, rules_in_force  # noqa: PLC0415
+
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise _fail(f"--on {on!r} is not a date written YYYY-MM-DD", 2) from None
     resolved = _library(paths).profile(profile)
-    params = params_in_force(resolved.rule_packs)
+    params = params_in_force(resolved.rule_packs, day)
+    in_force = {id(r) for r in rules_in_force(resolved.rule_packs, day)}
+    rows = [(pack.id, rule) for pack in resolved.rule_packs for rule in pack.rules if id(rule) in in_force]
     if fmt is TableFormat.json:
         from hoinghe.loading._converter import converter  # noqa: PLC0415
 
         out: dict[str, Any] = {
             "profile": resolved.id,
             "params": {k: converter.unstructure(v) for k, v in params.items()},
-            "rules": [
-                {"pack": pack.id, **converter.unstructure(rule)}
-                for pack in resolved.rule_packs
-                for rule in pack.rules
-            ],
+            "rules": [{"pack": pack_id, **converter.unstructure(rule)} for pack_id, rule in rows],
         }
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
@@ -209,11 +217,10 @@ def rules(
     )
     typer.echo(f"# {resolved.title.get(lang.value)} ({resolved.id})\n")
     typer.echo(f"| {' | '.join(head)} |\n|---|---|---|---|")
-    for pack in resolved.rule_packs:
-        for rule in pack.rules:
-            title = rule.title.get(lang.value) if rule.title else rule.id
-            cells = (f"**{rule.id}** {title}", f"`{rule.require}`", str(rule.cite), rule.confidence or "")
-            typer.echo("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    for _, rule in rows:
+        title = rule.title.get(lang.value) if rule.title else rule.id
+        cells = (f"**{rule.id}** {title}", f"`{rule.require}`", str(rule.cite), rule.confidence or "")
+        typer.echo("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     typer.echo(
         "\n| "
         + ("Tham số | Giá trị | Hướng thắt chặt" if lang is Lang.vi else "Parameter | Value | Tighten")

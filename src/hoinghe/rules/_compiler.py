@@ -1,19 +1,15 @@
-"""Turn a checked syntax tree into a tree of plain Python closures, and the CEL semantics they run.
+"""Turn a checked syntax tree into a tree of plain Python closures.
 
 Each node becomes one closure ``env -> value`` where ``env`` maps the fact names (and macro variables) to
 values.  Where the checker proved both operands have one primitive type, the closure uses Python's own operator
 (``l(env) >= r(env)``), which is what keeps a simple rule near a microsecond; ``dyn`` operands go through the
-slower ``cel_*`` functions that check the run-time types the way CEL does.  Every closure is kept in
+slower functions of ``_runtime`` that check the run-time types the way CEL does.  Every closure is kept in
 ``Compiled.closures`` so an explanation can evaluate any sub-expression again.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import math
 import operator
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -21,26 +17,32 @@ import attrs
 
 from hoinghe.errors import ExpressionError
 from hoinghe.rules import _ast as a
-from hoinghe.rules._checker import Checked, parse_date
+from hoinghe.rules._checker import Checked
+from hoinghe.rules._runtime import (
+    ORDER,
+    RUNTIME,
+    RUNTIME_ERRORS,
+    cel_arith,
+    cel_equals,
+    check_key,
+    compare,
+    contains,
+    elements_of,
+    fail,
+    function_for,
+    index,
+    int64,
+    is_int,
+    type_name,
+)
 from hoinghe.rules.types import BOOL, DATE, DOUBLE, DYN, INT, STRING, ListType, Type
 
-__all__ = ["RUNTIME_ERRORS", "Compiled", "Env", "Eval", "compile_tree", "type_name"]
+__all__ = ["RUNTIME", "RUNTIME_ERRORS", "Compiled", "Env", "Eval", "compile_tree", "type_name"]
 
 Env = Mapping[str, Any]
 Eval = Callable[[Env], Any]
 
-#: The code of errors raised while evaluating (errors.py has no code of its own for them yet).
-RUNTIME = "HNG-R008"
-#: What a closure may raise: our own errors, and Python's when a fact does not have its declared type.
-RUNTIME_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, ArithmeticError, LookupError)
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_OPERATOR: dict[str, Callable[[Any, Any], bool]] = {"==": operator.eq, "!=": operator.ne, **_ORDER}
+_OPERATOR: dict[str, Callable[[Any, Any], bool]] = {"==": operator.eq, "!=": operator.ne, **ORDER}
 # Closures for comparisons of operands of one primitive type: Python's operators are CEL's there.
 _NATIVE: dict[str, Callable[[Eval, Eval], Eval]] = {
     "==": lambda x, y: lambda f: x(f) == y(f),
@@ -51,284 +53,12 @@ _NATIVE: dict[str, Callable[[Eval, Eval], Eval]] = {
     ">=": lambda x, y: lambda f: x(f) >= y(f),
 }
 _PLAIN = (INT, STRING, BOOL, DATE)  # types whose Python equality and containment are CEL's
-_INT_TEXT = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_DOUBLE_TEXT = re.compile(
-    r"[+-]?(?:inf|infinity|nan|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)", re.IGNORECASE | re.ASCII
-)
 
 
 @attrs.frozen
 class Compiled:
     root: Eval
     closures: Mapping[a.Expr, Eval]
-
-
-def _fail(node: a.Expr, message: str) -> ExpressionError:
-    return ExpressionError(message, code=RUNTIME, column=node.column)
-
-
-def type_name(value: object) -> str:
-    """The rule type name of a run-time value, for messages."""
-    if isinstance(value, bool):
-        return "bool"
-    kinds = ((int, "int"), (float, "double"), (str, "string"), (dt.date, "date"), (list | tuple, "list"))
-    for cls, name in kinds:
-        if isinstance(value, cls):
-            return name
-    return "map" if isinstance(value, Mapping) else "null" if value is None else type(value).__name__
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-# -- CEL semantics on run-time values ---------------------------------------------------------------------------
-
-
-def cel_equals(x: object, y: object) -> bool:
-    """CEL's heterogeneous equality: values of different types are unequal, ints and doubles compare as doubles."""
-    if isinstance(x, bool) or isinstance(y, bool):
-        return isinstance(x, bool) and isinstance(y, bool) and x == y
-    if _is_num(x) and _is_num(y):
-        return x == y if type(x) is type(y) else float(x) == float(y)  # type: ignore[arg-type]
-    if isinstance(x, list | tuple) and isinstance(y, list | tuple):
-        return len(x) == len(y) and all(cel_equals(i, j) for i, j in zip(x, y, strict=True))
-    if isinstance(x, Mapping) and isinstance(y, Mapping):
-        if len(x) != len(y):
-            return False
-        keyed = {(type_name(k), k): v for k, v in y.items()}
-        return all((type_name(k), k) in keyed and cel_equals(v, keyed[type_name(k), k]) for k, v in x.items())
-    if type_name(x) != type_name(y):
-        return False
-    return x == y
-
-
-def _compare(node: a.Binary, x: Any, y: Any) -> bool:
-    if _is_num(x) and _is_num(y):
-        if x != x or y != y:  # noqa: PLR0124 - NaN is the one value unequal to itself
-            raise _fail(node, "NaN values cannot be ordered")  # as in CEL, where Python would say false
-        if type(x) is not type(y):
-            x, y = float(x), float(y)
-    elif type_name(x) != type_name(y) or type_name(x) not in ("string", "bool", "date"):
-        raise _fail(node, f"'{node.op}' does not apply to {type_name(x)} and {type_name(y)}")
-    return _ORDER[node.op](x, y)
-
-
-def _int(node: a.Expr, value: int) -> int:
-    if INT_MIN <= value <= INT_MAX:
-        return value
-    raise _fail(node, "int overflow: the result is outside the 64-bit range")
-
-
-def _int_div(node: a.Expr, x: int, y: int) -> int:
-    if y == 0:
-        raise _fail(node, "division by zero")
-    quotient = abs(x) // abs(y)  # CEL truncates toward zero; Python's // floors
-    return _int(node, quotient if (x < 0) == (y < 0) else -quotient)
-
-
-def _int_mod(node: a.Expr, x: int, y: int) -> int:
-    if y == 0:
-        raise _fail(node, "modulo by zero")
-    if x == INT_MIN and y == -1:
-        raise _fail(node, "int overflow: the result is outside the 64-bit range")
-    remainder = abs(x) % abs(y)  # the sign follows the dividend, as in CEL (and C), not the divisor
-    return -remainder if x < 0 else remainder
-
-
-def _double_div(x: float, y: float) -> float:
-    if y != 0:
-        return x / y
-    if x == 0 or math.isnan(x):
-        return math.nan
-    return math.copysign(math.inf, x) * math.copysign(1.0, y)  # IEEE 754, where Python raises
-
-
-def cel_arith(node: a.Binary, x: Any, y: Any) -> Any:
-    op = node.op
-    if _is_int(x) and _is_int(y):
-        if op == "/":
-            return _int_div(node, x, y)
-        if op == "%":
-            return _int_mod(node, x, y)
-        return _int(node, x + y if op == "+" else x - y if op == "-" else x * y)
-    if isinstance(x, float) and isinstance(y, float) and op != "%":
-        return x + y if op == "+" else x - y if op == "-" else x * y if op == "*" else _double_div(x, y)
-    if op == "+" and isinstance(x, str) and isinstance(y, str):
-        return x + y
-    if op == "+" and isinstance(x, list | tuple) and isinstance(y, list | tuple):
-        return [*x, *y]
-    raise _fail(node, f"'{op}' does not apply to {type_name(x)} and {type_name(y)}")
-
-
-def _key(node: a.Expr, key: object) -> None:
-    if not (isinstance(key, str | int) and not isinstance(key, float)):
-        raise _fail(node, f"a map key must be int, string or bool, not {type_name(key)}")
-
-
-def _map_has(mapping: Mapping[Any, Any], key: object) -> bool:
-    if key not in mapping:
-        return False
-    if isinstance(key, str):
-        return True
-    # Python finds True under the key 1 and 1 under True; CEL keeps bool and int keys apart.
-    return any(k == key and isinstance(k, bool) == isinstance(key, bool) for k in mapping)
-
-
-def _contains(node: a.Binary, x: Any, container: Any) -> bool:
-    if isinstance(container, list | tuple):
-        return any(cel_equals(x, item) for item in container)
-    if isinstance(container, Mapping):
-        _key(node, x)
-        return _map_has(container, x)
-    raise _fail(node, f"'in' needs a list or a map on its right, not {type_name(container)}")
-
-
-def _index(node: a.Expr, container: Any, key: Any) -> Any:
-    if isinstance(container, list | tuple):
-        if not _is_int(key):
-            raise _fail(node, f"a list index must be an int, not {type_name(key)}")
-        if not 0 <= key < len(container):
-            raise _fail(node, f"index {key} is out of range for a list of size {len(container)}")
-        return container[key]
-    if isinstance(container, Mapping):
-        _key(node, key)
-        if not _map_has(container, key):
-            raise _fail(node, f"no key {key!r} in the map")
-        return container[key]
-    raise _fail(node, f"cannot index a {type_name(container)}")
-
-
-def _items(node: a.Expr, value: Any) -> Sequence[Any]:
-    if isinstance(value, list | tuple):
-        return value
-    if isinstance(value, Mapping):
-        return list(value)
-    raise _fail(node, f"cannot iterate over a {type_name(value)}")
-
-
-def _size(node: a.Expr, value: Any) -> int:
-    # Strings count code points (CEL's definition), not UTF-8 bytes.
-    if isinstance(value, str | list | tuple | Mapping):
-        return len(value)
-    raise _fail(node, f"size() does not apply to {type_name(value)}")
-
-
-def format_double(value: float) -> str:
-    """A double as CEL's ``string()`` writes it in the ``cel`` package: shortest digits, never an exponent."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    text = format(decimal.Decimal(repr(value)), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _to_int(node: a.Expr, value: Any) -> int:
-    if _is_int(value):
-        return int(value)
-    if isinstance(value, float):
-        if not INT_MIN < value < 2.0**63:  # also false for NaN
-            raise _fail(node, f"int({value!r}) is outside the 64-bit range")
-        return _int(node, int(value))  # int() truncates toward zero, as CEL does
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value):
-        return _int(node, int(value))
-    raise _fail(node, f"int() cannot convert {type_name(value)} {value!r}")
-
-
-def _to_double(node: a.Expr, value: Any) -> float:
-    if _is_num(value):
-        return float(value)
-    if isinstance(value, str) and _DOUBLE_TEXT.fullmatch(value):
-        return float(value)
-    raise _fail(node, f"double() cannot convert {type_name(value)} {value!r}")
-
-
-def _to_string(node: a.Expr, value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if _is_int(value):
-        return str(value)
-    if isinstance(value, float):
-        return format_double(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise _fail(node, f"string() cannot convert {type_name(value)}")
-
-
-def _to_date(node: a.Expr, value: Any) -> dt.date:
-    parsed = parse_date(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise _fail(node, f"date() needs text written YYYY-MM-DD, not {value!r}")
-    return parsed
-
-
-def _dates(node: a.Expr, *values: Any) -> None:
-    for value in values:
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise _fail(node, f"{node_name(node)}() needs dates, not {type_name(value)}")
-
-
-def node_name(node: a.Expr) -> str:
-    return node.function if isinstance(node, a.Call | a.Macro) else type(node).__name__
-
-
-def _months_between(start: dt.date, end: dt.date) -> int:
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if months > 0 and end.day < start.day:
-        months -= 1  # the last month is not complete yet
-    elif months < 0 and end.day > start.day:
-        months += 1
-    return months
-
-
-def _age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def _string_method(node: a.Call, method: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
-    def run(receiver: Any, arg: Any) -> bool:
-        if not (isinstance(receiver, str) and isinstance(arg, str)):
-            raise _fail(node, f"{node.function}() needs strings, not {type_name(receiver)}, {type_name(arg)}")
-        return method(receiver, arg)
-
-    return run
-
-
-def _functions(node: a.Call) -> Callable[..., Any]:
-    """The run-time implementation of a (type-checked) function or method call."""
-
-    def dates(function: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*args: Any) -> Any:
-            _dates(node, *args)
-            return function(*args)
-
-        return run
-
-    table: dict[str, Callable[..., Any]] = {
-        "size": lambda v: _size(node, v),
-        "int": lambda v: _to_int(node, v),
-        "double": lambda v: _to_double(node, v),
-        "string": lambda v: _to_string(node, v),
-        "date": lambda v: _to_date(node, v),
-        "months_between": dates(_months_between),
-        "days_between": dates(lambda x, y: (y - x).days),
-        "age_on": dates(_age_on),
-        "year": dates(lambda d: d.year),
-        "startsWith": _string_method(node, str.startswith),
-        "endsWith": _string_method(node, str.endswith),
-        "contains": _string_method(node, operator.contains),
-    }
-    return table[node.function]
-
-
-# -- closures -----------------------------------------------------------------------------------------------------
 
 
 def compile_tree(root: a.Expr, checked: Checked) -> Compiled:
@@ -350,13 +80,11 @@ def _missing(node: a.Expr, env: Env, names: tuple[str, ...]) -> ExpressionError:
     value: Any = env
     for i, name in enumerate(names):
         if not isinstance(value, Mapping):
-            return _fail(node, f"'{'.'.join(names[:i])}' is a {type_name(value)}, not an object or a map")
+            return fail(node, f"'{'.'.join(names[:i])}' is a {type_name(value)}, not an object or a map")
         if name not in value:
-            return _fail(node, f"'{'.'.join(names[: i + 1])}' is missing from the facts")
+            return fail(node, f"'{'.'.join(names[: i + 1])}' is missing from the facts")
         value = value[name]
-    return _fail(
-        node, f"cannot read '{'.'.join(names)}'"
-    )  # pragma: no cover - the lookup succeeded after all
+    return fail(node, f"cannot read '{'.'.join(names)}'")  # pragma: no cover - the lookup succeeded after all
 
 
 def _path(node: a.Expr, names: tuple[str, ...]) -> Eval:
@@ -445,12 +173,12 @@ class _Builder:
                 return _path(node, names)
             case a.Select(operand=operand, field=field):
                 record = self.build(operand)
-                return lambda f: _index(node, record(f), field)
+                return lambda f: index(node, record(f), field)
             case a.Has():
                 return self.has(node)
             case a.Index():
                 container, key = self.build(node.operand), self.build(node.index)
-                return lambda f: _index(node, container(f), key(f))
+                return lambda f: index(node, container(f), key(f))
             case a.ListLit():
                 items = [self.build(item) for item in node.items]
                 return lambda f: [item(f) for item in items]
@@ -479,7 +207,7 @@ class _Builder:
             value = operand(f)
             if isinstance(value, Mapping):
                 return field in value
-            raise _fail(node, f"has() needs an object or a map, not {type_name(value)}")
+            raise fail(node, f"has() needs an object or a map, not {type_name(value)}")
 
         return run
 
@@ -490,9 +218,9 @@ class _Builder:
             out: dict[Any, Any] = {}
             for key_of, value_of in entries:
                 key = key_of(f)
-                _key(node, key)
+                check_key(node, key)
                 if key in out:  # also for 1 and true, which one Python dict cannot hold apart
-                    raise _fail(node, f"duplicate map key {key!r}")
+                    raise fail(node, f"duplicate map key {key!r}")
                 out[key] = value_of(f)
             return out
 
@@ -511,9 +239,9 @@ class _Builder:
                 return not value
             if node.op == "-" and isinstance(value, float):
                 return -value
-            if node.op == "-" and _is_int(value):
-                return _int(node, -value)  # -(-2**63) overflows
-            raise _fail(node, f"'{node.op}' does not apply to {type_name(value)}")
+            if node.op == "-" and is_int(value):
+                return int64(node, -value)  # -(-2**63) overflows
+            raise fail(node, f"'{node.op}' does not apply to {type_name(value)}")
 
         return run
 
@@ -528,15 +256,15 @@ class _Builder:
         if op in ("==", "!="):
             equal = op == "=="
             return lambda f: cel_equals(left(f), right(f)) is equal
-        if op in _ORDER:
-            return lambda f: _compare(node, left(f), right(f))
+        if op in ORDER:
+            return lambda f: compare(node, left(f), right(f))
         if op == "in":
             if isinstance(rt, ListType) and rt.elem == lt and lt in _PLAIN:
                 return lambda f: left(f) in right(f)
-            return lambda f: _contains(node, left(f), right(f))
+            return lambda f: contains(node, left(f), right(f))
         if lt == rt == INT and op in "+-*":
             combine = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
-            return lambda f: _int(node, combine(left(f), right(f)))
+            return lambda f: int64(node, combine(left(f), right(f)))
         if lt == rt == DOUBLE and op in "+-*":
             combine = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
             return lambda f: combine(left(f), right(f))
@@ -558,7 +286,7 @@ class _Builder:
                     error = error or e
                     continue
                 if not isinstance(value, bool):
-                    error = error or _fail(node, f"an operand of {node.op} is {type_name(value)}, not bool")
+                    error = error or fail(node, f"an operand of {node.op} is {type_name(value)}, not bool")
                 elif value == decisive:
                     return decisive
             if error is not None:
@@ -576,13 +304,13 @@ class _Builder:
                 return then(f)
             if value is False:
                 return otherwise(f)
-            raise _fail(node, f"the condition of ?: is {type_name(value)}, not bool")
+            raise fail(node, f"the condition of ?: is {type_name(value)}, not bool")
 
         return run
 
     def call(self, node: a.Call) -> Eval:
         args = [self.build(arg) for arg in ((node.target,) if node.target else ()) + node.args]
-        function = _functions(node)
+        function = function_for(node)
         if len(args) == 1:
             (x,) = args
             if node.function == "size" and self.types[node.target or node.args[0]] != DYN:
@@ -595,7 +323,7 @@ class _Builder:
         target, body, var, kind = self.build(node.target), self.build(node.body), node.variable, node.function
 
         def run(f: Env) -> Any:
-            items = _items(node, target(f))
+            items = elements_of(node, target(f))
             env = dict(f)  # our own copy: binding the variable never touches the caller's facts
             if kind in ("filter", "map", "exists_one"):
                 results = []
@@ -606,7 +334,7 @@ class _Builder:
                     return results
                 for value in results:
                     if not isinstance(value, bool):
-                        raise _fail(node, f"the condition of {kind}() is {type_name(value)}, not bool")
+                        raise fail(node, f"the condition of {kind}() is {type_name(value)}, not bool")
                 if kind == "filter":
                     return [item for item, keep in zip(items, results, strict=True) if keep]
                 return results.count(True) == 1
@@ -627,9 +355,7 @@ def _quantify(node: a.Macro, items: Sequence[Any], env: dict[str, Any], var: str
             error = error or e
             continue
         if not isinstance(value, bool):
-            error = error or _fail(
-                node, f"the condition of {node.function}() is {type_name(value)}, not bool"
-            )
+            error = error or fail(node, f"the condition of {node.function}() is {type_name(value)}, not bool")
         elif value == decisive:
             return decisive
     if error is not None:
