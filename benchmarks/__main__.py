@@ -1,0 +1,122 @@
+"""Run hoinghe's benchmarks and print a table; ``--json FILE`` also writes the figures.
+
+These machines are shared and noisy, so each comparison runs both sides in the same process, interleaved, with
+repetitions, and reports medians and their ratio.  ``--quick`` runs a few repetitions only (CI uses it so the
+benchmarks never rot; CI asserts nothing about the timings).
+
+    python -m benchmarks            # the full run quoted in the README
+    python -m benchmarks --quick    # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hoinghe.loading import Library, shipped_path
+from hoinghe.rules import INT, compile_expression, facts_schema
+
+
+def _per_call(fn: Callable[[], object], number: int) -> float:
+    return timeit.timeit(fn, number=number) / number
+
+
+def paired(
+    ours: Callable[[], object], floor: Callable[[], object], *, number: int, repeat: int
+) -> dict[str, float]:
+    """Median seconds per call of each side, measured in alternation, and their ratio."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(_per_call(ours, number))
+        b.append(_per_call(floor, number))
+    ours_s, floor_s = statistics.median(a), statistics.median(b)
+    return {"ours_s": ours_s, "floor_s": floor_s, "ratio": ours_s / floor_s}
+
+
+def bench_rule(quick: bool) -> dict[str, Any]:
+    """One compiled rule against a hand-written Python function doing the same lookups and comparison."""
+    schema = facts_schema({"group_min_members": INT})
+    rule = compile_expression("subject.union_member_count >= params.group_min_members", schema)
+    facts = {"subject": {"union_member_count": 3}, "params": {"group_min_members": 5}}
+
+    def hand(f: dict[str, Any]) -> bool:
+        return bool(f["subject"]["union_member_count"] >= f["params"]["group_min_members"])
+
+    assert rule.evaluate(facts) is hand(facts) is False  # both sides must agree
+    result = paired(
+        lambda: rule.evaluate(facts),
+        lambda: hand(facts),
+        number=20_000 if quick else 500_000,
+        repeat=3 if quick else 9,
+    )
+    return {**result, "budget_ratio": 5.0}
+
+
+def bench_loading(quick: bool) -> dict[str, Any]:
+    """Reading and checking every shipped profile, workflow and rule pack."""
+    times = []
+    for _ in range(2 if quick else 7):
+        start = time.perf_counter()
+        library = Library.from_paths(shipped_path())
+        problems = library.check()
+        times.append(time.perf_counter() - start)
+    assert problems == []
+    return {"median_s": statistics.median(times), "documents": len(library.documents), "budget_s": 1.0}
+
+
+def bench_startup(quick: bool) -> dict[str, Any]:
+    """``hoinghe --help``, against a bare ``python -c pass`` (the interpreter's own start-up)."""
+
+    def run(args: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, *args], capture_output=True, check=True)  # noqa: S603
+        return time.perf_counter() - start
+
+    ours, floor = [], []
+    for _ in range(2 if quick else 7):
+        ours.append(run(["-m", "hoinghe.cli", "--help"]))
+        floor.append(run(["-c", "pass"]))
+    return {"ours_s": statistics.median(ours), "floor_s": statistics.median(floor)}
+
+
+BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
+    "rule: compiled rule vs hand-written function": bench_rule,
+    "loading: read and check every shipped file": bench_loading,
+    "start-up: hoinghe --help vs python -c pass": bench_startup,
+}
+
+
+def _row(name: str, r: dict[str, Any]) -> str:
+    if "ratio" in r:
+        return f"| {name} | {r['ours_s'] * 1e9:,.0f} ns | {r['floor_s'] * 1e9:,.0f} ns | {r['ratio']:.2f}x (budget {r['budget_ratio']:.0f}x) |"
+    if "floor_s" in r:
+        return f"| {name} | {r['ours_s'] * 1e3:,.0f} ms | {r['floor_s'] * 1e3:,.0f} ms | +{(r['ours_s'] - r['floor_s']) * 1e3:,.0f} ms |"
+    return f"| {name} | {r['median_s'] * 1e3:,.0f} ms for {r['documents']} documents | | budget {r['budget_s'] * 1e3:,.0f} ms |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few repetitions only (a smoke run)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    results = {name: fn(args.quick) for name, fn in BENCHMARKS.items()}
+    print("| benchmark | hoinghe | floor | ratio |")
+    print("|---|---|---|---|")
+    for name, result in results.items():
+        print(_row(name, result))
+    if args.json:
+        report = {"python": sys.version.split()[0], "quick": args.quick, "results": results}
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
