@@ -7,6 +7,7 @@ column.  What the workflow refers to outside itself (levels, roles, documents, r
 
 from __future__ import annotations
 
+import difflib
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 
@@ -32,8 +33,6 @@ class Vocabulary:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
-    import difflib  # noqa: PLC0415 - only on the error path
-
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 

@@ -17,6 +17,7 @@ from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import DefinitionError, Diagnostic, NotFound
 from hoinghe.loading._converter import converter
 from hoinghe.loading.documents import Definition, Document, DocumentKind, read_document
+from hoinghe.loading.packs import check_packs
 from hoinghe.org.hierarchy import Hierarchy, check_hierarchy
 
 __all__ = ["YAML_SUFFIXES", "Library", "definition_hash", "shipped_path"]
@@ -125,11 +126,10 @@ class Library:
     def profile(self, profile_id: str) -> Profile:
         """The resolved profile; :class:`~hoinghe.errors.DefinitionError` if it, or anything it uses, is invalid."""
         self.get("profile", profile_id)
-        errors = [d for d in self._check_profile(profile_id) if d.is_error]
-        if errors:
+        profile, problems = self._check_profile(profile_id)
+        errors = [d for d in problems if d.is_error]
+        if errors or profile is None:
             raise DefinitionError(errors)
-        profile, _ = self._resolve(profile_id)
-        assert profile is not None  # noqa: S101 - no errors means it resolved
         return profile
 
     def check(self) -> list[Diagnostic]:
@@ -137,7 +137,7 @@ class Library:
         found: list[Diagnostic] = list(self.diagnostics)
         used: set[str] = set()
         for doc in self.of_kind("profile"):
-            found.extend(self._check_profile(doc.id))
+            found.extend(self._check_profile(doc.id)[1])
             pdef = doc.definition
             assert isinstance(pdef, ProfileDef)  # noqa: S101
             used.update(pdef.workflows)
@@ -146,8 +146,6 @@ class Library:
                 wf = doc.definition
                 assert isinstance(wf, WorkflowDefinition)  # noqa: S101
                 found.extend(doc.locate(d) for d in check_workflow(wf))
-        from hoinghe.loading.packs import check_packs  # noqa: PLC0415 - rules compile only when checking
-
         used_packs = {p for doc in self.of_kind("profile") for p in _chain_packs(self, doc.id)}
         found.extend(check_packs([(d, None) for d in self.of_kind("rules") if d.id not in used_packs]))
         return _unique(found)
@@ -246,10 +244,11 @@ class Library:
         )
         return profile, problems
 
-    def _check_profile(self, profile_id: str) -> list[Diagnostic]:
+    def _check_profile(self, profile_id: str) -> tuple[Profile | None, list[Diagnostic]]:
+        """The resolved profile (``None`` if it cannot be resolved) and every problem in it and what it uses."""
         profile, problems = self._resolve(profile_id)
         if profile is None:
-            return problems
+            return None, problems
         top = self.get("profile", profile_id)
         problems.extend(_check_declarations(top, profile))
         vocabulary = Vocabulary(
@@ -268,11 +267,9 @@ class Library:
                     else found
                 )
                 problems.append(doc.locate(named))
-        from hoinghe.loading.packs import check_packs  # noqa: PLC0415 - rules compile only when checking
-
         packs = [(self.get("rules", p.id), profile) for p in profile.rule_packs]
         problems.extend(check_packs(packs))
-        return problems
+        return profile, problems
 
 
 def _check_declarations(doc: Document, profile: Profile) -> Iterator[Diagnostic]:

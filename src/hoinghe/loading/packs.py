@@ -6,12 +6,10 @@ from collections.abc import Iterator, Sequence
 
 from hoinghe.definitions.profile import Profile
 from hoinghe.definitions.rulepack import RulePack
-from hoinghe.errors import Diagnostic, ExpressionError, SourceLocation
+from hoinghe.errors import Diagnostic, SourceLocation
 from hoinghe.loading.documents import Document
-from hoinghe.rules.expression import compile_expression, render_template
-from hoinghe.rules.facts import facts_schema
 from hoinghe.rules.packs import find_loosenings, params_in_force
-from hoinghe.rules.types import type_of_value
+from hoinghe.rules.ruleset import compile_rule, schema_for
 
 __all__ = ["check_packs"]
 
@@ -53,8 +51,7 @@ def _expression_location(doc: Document, path: str, column: int) -> SourceLocatio
 def _check_pack(doc: Document, context: Sequence[Document]) -> Iterator[Diagnostic]:
     """Duplicate rule ids, and every expression and template compiled against the params visible in ``context``."""
     pack = _pack(doc)
-    params = params_in_force([_pack(d) for d in context])
-    schema = facts_schema({name: type_of_value(p.value) for name, p in params.items()})
+    schema = schema_for({name: p.value for name, p in params_in_force([_pack(d) for d in context]).items()})
     seen: dict[str, int] = {}
     for i, rule in enumerate(pack.rules):
         base = f"$.rules[{i}]"
@@ -62,26 +59,15 @@ def _check_pack(doc: Document, context: Sequence[Document]) -> Iterator[Diagnost
             msg = f"rule id {rule.id!r} is used twice in pack {pack.id!r} (also rules[{seen[rule.id]}])"
             yield doc.locate(Diagnostic("HNG-R006", msg, f"{base}.id"))
         seen.setdefault(rule.id, i)
-        expressions = [("require", rule.require)] + ([("when", rule.when)] if rule.when is not None else [])
-        for key, text in expressions:
-            try:
-                compile_expression(text, schema)
-            except ExpressionError as exc:
-                path = f"{base}.{key}"
-                msg = f"rule {rule.id}: {exc}"
-                yield Diagnostic(exc.diagnostic_code, msg, path, _expression_location(doc, path, exc.column))
-        for language in ("vi", "en"):
-            template = getattr(rule.message, language)
-            if template is None:
-                continue
-            try:
-                render_template(template, schema)
-            except ExpressionError as exc:
-                path = f"{base}.message.{language}"
-                code = "HNG-R007" if exc.diagnostic_code == "HNG-R002" else exc.diagnostic_code
-                yield Diagnostic(
-                    code, f"rule {rule.id}: {exc}", path, _expression_location(doc, path, exc.column)
-                )
+        _, errors = compile_rule(rule, pack.id, schema)
+        for part, exc in errors:
+            path = f"{base}.{part}"
+            code = exc.diagnostic_code
+            if part.startswith("message.") and code == "HNG-R002":
+                code = "HNG-R007"
+            yield Diagnostic(
+                code, f"rule {rule.id}: {exc}", path, _expression_location(doc, path, exc.column)
+            )
 
 
 def _check_layering(docs: Sequence[Document]) -> Iterator[Diagnostic]:

@@ -13,7 +13,8 @@ Vietnamese and English, the clause-by-clause explanation with the values read, i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -23,9 +24,11 @@ from hoinghe.org.text import Language, Text
 from hoinghe.rules.expression import Expression, Template, compile_expression, render_template
 from hoinghe.rules.facts import facts_schema
 from hoinghe.rules.packs import find_loosenings, params_in_force, rules_in_force
-from hoinghe.rules.types import type_of_value
+from hoinghe.rules.types import ObjectType, type_of_value
 
-__all__ = ["CompiledRule", "RuleFailure", "RuleSet"]
+_T = TypeVar("_T")
+
+__all__ = ["CompiledRule", "RuleFailure", "RuleSet", "compile_rule", "schema_for"]
 
 
 @attrs.frozen
@@ -106,6 +109,40 @@ class CompiledRule:
         )
 
 
+def schema_for(params: Mapping[str, ParamValue]) -> ObjectType:
+    """The facts schema rules are checked against, with ``params`` typed from their values."""
+    return facts_schema({name: type_of_value(value) for name, value in params.items()})
+
+
+def compile_rule(
+    rule: RuleDef, pack_id: str, schema: ObjectType
+) -> tuple[CompiledRule | None, list[tuple[str, ExpressionError]]]:
+    """Compile a rule's expressions and message templates; every failure, by the YAML key it is under.
+
+    Returns:
+        The compiled rule (``None`` if anything failed) and the failures as (``require`` | ``when`` |
+        ``message.vi`` | ``message.en``, error).
+    """
+    errors: list[tuple[str, ExpressionError]] = []
+
+    def attempt(part: str, build: Callable[[], _T]) -> _T | None:
+        try:
+            return build()
+        except ExpressionError as exc:
+            errors.append((part, exc))
+            return None
+
+    require = attempt("require", lambda: compile_expression(rule.require, schema))
+    when_text = rule.when
+    when = attempt("when", lambda: compile_expression(when_text, schema)) if when_text is not None else None
+    vi = attempt("message.vi", lambda: render_template(rule.message.vi, schema))
+    en_text = rule.message.en
+    en = attempt("message.en", lambda: render_template(en_text, schema)) if en_text is not None else None
+    if errors or require is None or vi is None:
+        return None, errors
+    return CompiledRule(rule, pack_id, require, when, vi, en), errors
+
+
 def _fill(template: Template, facts: Mapping[str, object]) -> str:
     try:
         return template.format(facts)
@@ -148,25 +185,17 @@ class RuleSet:
             for x in find_loosenings(packs)
         ]
         params = {name: p.value for name, p in params_in_force(packs, on).items()}
-        schema = facts_schema({name: type_of_value(value) for name, value in params.items()})
+        schema = schema_for(params)
         owner = {id(r): p.id for p in packs for r in p.rules}
         compiled: list[CompiledRule] = []
         for rule in rules_in_force(packs, on):
-            try:
-                compiled.append(
-                    CompiledRule(
-                        definition=rule,
-                        pack_id=owner[id(rule)],
-                        require=compile_expression(rule.require, schema),
-                        when=compile_expression(rule.when, schema) if rule.when is not None else None,
-                        message_vi=render_template(rule.message.vi, schema),
-                        message_en=render_template(rule.message.en, schema) if rule.message.en else None,
-                    )
-                )
-            except ExpressionError as exc:
-                problems.append(
-                    Diagnostic(exc.diagnostic_code, f"rule {rule.id}: {exc}", f"$.rules[{rule.id}]")
-                )
+            result, errors = compile_rule(rule, owner[id(rule)], schema)
+            if result is not None:
+                compiled.append(result)
+            problems.extend(
+                Diagnostic(exc.diagnostic_code, f"rule {rule.id}: {exc}", f"$.rules[{rule.id}].{part}")
+                for part, exc in errors
+            )
         if problems:
             raise DefinitionError(problems)
         return cls(tuple(compiled), params, on)
