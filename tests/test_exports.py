@@ -6,7 +6,14 @@ import pytest
 
 import hoinghe
 
-PUBLIC_PACKAGES = ["hoinghe", "hoinghe.definitions", "hoinghe.org", "hoinghe.loading"]
+PUBLIC_PACKAGES = [
+    "hoinghe",
+    "hoinghe.definitions",
+    "hoinghe.org",
+    "hoinghe.loading",
+    "hoinghe.rules",
+    "hoinghe.engine",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PACKAGES)

@@ -12,6 +12,7 @@ from typing import Literal
 
 import attrs
 
+from hoinghe.org.registry import RELATIVE_UNITS
 from hoinghe.org.text import Text
 
 __all__ = [
@@ -31,10 +32,6 @@ __all__ = [
 
 DurationUnit = Literal["working_days", "days", "months", "years"]
 _DURATION = re.compile(r"^\s*(\d{1,4})\s+(working_days|days|months|years)\s*$")
-
-#: Where a role is held, relative to the case's subject, besides the name of a level (``commune``, ``province``):
-#: the subject unit itself, its parent unit, or the lowest unit above every commune its members live in.
-RELATIVE_UNITS = ("subject", "parent", "lowest_common_parent")
 
 
 @attrs.frozen
