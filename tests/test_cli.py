@@ -48,6 +48,7 @@ def test_check_reports_each_bad_file_located_and_coded_without_traceback(tmp_pat
     assert "Traceback" not in result.stdout + result.stderr
     position, code = EXPECTED[name]
     assert result.stdout.startswith(f"{path}:{position}: {code} "), result.stdout
+    assert result.stderr.startswith("1 file checked: ")
 
 
 def test_check_json(tmp_path):

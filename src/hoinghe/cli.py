@@ -105,7 +105,7 @@ def check(
     targets = {str(p.resolve()) for p in paths}
     shipped = str(shipped_path().resolve())
     mine = [d for d in library.check() if d.location is None or _inside(d.location.file, targets, shipped)]
-    files = len({d.file for d in library.documents if _inside(d.file, targets, shipped)})
+    files = sum(1 for f in library.files if _inside(f, targets, shipped))
     _print_diagnostics(mine, as_json, files)
     if any(d.is_error for d in mine) or (strict and mine):
         raise typer.Exit(1)

@@ -16,6 +16,7 @@ from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import DefinitionError, Diagnostic, NotFound
 from hoinghe.loading._converter import converter
+from hoinghe.loading._yaml import SourceMap
 from hoinghe.loading.documents import Definition, Document, DocumentKind, read_document
 from hoinghe.loading.packs import check_packs
 from hoinghe.org.hierarchy import Hierarchy, check_hierarchy
@@ -61,6 +62,12 @@ class Library:
 
     documents: tuple[Document, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    files: tuple[str, ...] = ()  # every file read, including those that failed to load
+    _index: dict[tuple[str, str], Document] = attrs.field(init=False, repr=False, eq=False)
+
+    @_index.default
+    def _by_kind_and_id(self) -> dict[tuple[str, str], Document]:
+        return {(d.kind, d.id): d for d in reversed(self.documents)}  # the first of a duplicated id wins
 
     @classmethod
     def from_paths(cls, *paths: str | Path, shipped: bool = False) -> Library:
@@ -70,10 +77,12 @@ class Library:
         diagnostics: list[Diagnostic] = []
         seen: dict[tuple[str, str], Document] = {}
         read: set[Path] = set()
+        files: list[str] = []
         for file, problem in _files(roots):
             if file.resolve() in read:  # the same file named twice (e.g. the shipped folder itself)
                 continue
             read.add(file.resolve())
+            files.append(str(file))
             if problem is not None:
                 diagnostics.append(problem)
                 continue
@@ -95,13 +104,11 @@ class Library:
                 continue
             seen[key] = document
             documents.append(document)
-        return cls(tuple(documents), tuple(diagnostics))
+        return cls(tuple(documents), tuple(diagnostics), tuple(files))
 
     @classmethod
     def from_definitions(cls, *definitions: Definition) -> Library:
         """A library of definitions built in Python (no files, so diagnostics carry paths only)."""
-        from hoinghe.loading._yaml import SourceMap  # noqa: PLC0415
-
         kinds: dict[type, DocumentKind] = {
             ProfileDef: "profile",
             WorkflowDefinition: "workflow",
@@ -116,9 +123,9 @@ class Library:
         return tuple(d for d in self.documents if d.kind == kind)
 
     def get(self, kind: DocumentKind, doc_id: str) -> Document:
-        for doc in self.documents:
-            if doc.kind == kind and doc.id == doc_id:
-                return doc
+        found = self._index.get((kind, doc_id))
+        if found is not None:
+            return found
         raise NotFound(
             {"rules": "rule pack"}.get(kind, kind), doc_id, known=(d.id for d in self.of_kind(kind))
         )
@@ -133,7 +140,7 @@ class Library:
         return profile
 
     def check(self) -> list[Diagnostic]:
-        """Every problem in every document and across them, each once, in file order."""
+        """Every problem in every document and across them, each reported once."""
         found: list[Diagnostic] = list(self.diagnostics)
         used: set[str] = set()
         for doc in self.of_kind("profile"):
