@@ -279,8 +279,9 @@ class NotFound(HoingheError, KeyError):
 
     def __init__(self, kind: str, key: str, *, known: Iterable[str] = ()) -> None:
         self.kind, self.key = kind, key
-        known = sorted(known)
-        hint = f"; known: {', '.join(known)}" if known and len(known) <= 20 else ""  # noqa: PLR2004
+        names = list(known)
+        shown = 20  # beyond this a list helps nobody (a province has thousands of units)
+        hint = f"; known: {', '.join(sorted(names))}" if 0 < len(names) <= shown else ""
         super().__init__(f"no {kind} {key!r}{hint}")
 
     def __str__(self) -> str:

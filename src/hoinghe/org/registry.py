@@ -44,6 +44,13 @@ def _actors(value: Mapping[str, Actor]) -> Mapping[str, Actor]:
 _Record = TypeVar("_Record", Unit, Member, Actor)
 
 
+def _lookup(kind: str, table: Mapping[str, _Record], key: str) -> _Record:
+    try:
+        return table[key]
+    except KeyError:
+        raise NotFound(kind, key, known=table) from None
+
+
 def _by_id(what: str, records: Iterable[_Record]) -> dict[str, _Record]:
     out: dict[str, _Record] = {}
     for record in records:
@@ -101,10 +108,7 @@ class Org:
         Raises:
             NotFound: there is no such unit in this snapshot.
         """
-        try:
-            return self.units[unit_id]
-        except KeyError:
-            raise NotFound("unit", unit_id, known=self.units) from None
+        return _lookup("unit", self.units, unit_id)
 
     def member(self, member_id: str) -> Member:
         """The member with this id.
@@ -112,10 +116,7 @@ class Org:
         Raises:
             NotFound: there is no such member in this snapshot.
         """
-        try:
-            return self.members[member_id]
-        except KeyError:
-            raise NotFound("member", member_id, known=self.members) from None
+        return _lookup("member", self.members, member_id)
 
     def actor(self, actor_id: str) -> Actor:
         """The actor with this id.
@@ -123,10 +124,7 @@ class Org:
         Raises:
             NotFound: there is no such actor in this snapshot.
         """
-        try:
-            return self.actors[actor_id]
-        except KeyError:
-            raise NotFound("actor", actor_id, known=self.actors) from None
+        return _lookup("actor", self.actors, actor_id)
 
     # ------------------------------------------------------------------------------------------- indexes
 
