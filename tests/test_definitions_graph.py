@@ -140,6 +140,12 @@ def test_w008_w009_w010_documents_rules_effects():
     assert "takes no argument 'why'" in found[3].message
 
 
+def test_optional_documents_must_be_declared_too():
+    d = wf(transitions=(t("go", "a", "b", optional_documents=("busines_plan",)), t("end", "b", "c")))
+    (found,) = check_workflow(d, VOCAB)
+    assert (found.code, found.path) == ("HNG-W008", "$.transitions[0].optional_documents[0]")
+
+
 def test_vocabulary_left_out_is_not_checked():
     d = wf(
         transitions=(

@@ -1,5 +1,6 @@
 """Every shipped YAML file loads and checks clean, and the shipped profiles resolve."""
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -40,9 +41,17 @@ def test_profiles_resolve(profile_id):
     assert any(r.id == "MEM-02" for pack in profile.rule_packs for r in pack.rules)
 
 
-def test_vn_2019_has_districts_and_vn_2025_does_not():
-    assert "district" in load_profile("vn-2019").hierarchy
-    assert "district" not in load_profile("vn-2025").hierarchy
+def test_vn_2019_has_districts_and_vn_2025_does_not_and_each_is_in_force_on_its_side_of_1_july_2025():
+    old, new, province = load_profile("vn-2019"), load_profile("vn-2025"), load_profile("tuyen-quang")
+    assert "district" in old.hierarchy
+    assert "district" not in new.hierarchy
+    switch = dt.date(2025, 7, 1)
+    assert old.effective is not None
+    assert new.effective is not None
+    assert old.effective.covers(switch - dt.timedelta(days=1))
+    assert not old.effective.covers(switch)
+    assert new.effective.covers(switch)
+    assert province.effective == old.effective  # inherited through extends
 
 
 def test_tuyen_quang_tightens_the_group_maximum():

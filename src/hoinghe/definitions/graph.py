@@ -204,6 +204,9 @@ def _check_references(wf: WorkflowDefinition, vocab: Vocabulary) -> Iterator[Dia
                     f"{base}.approvals.quorum",
                 )
         yield from _check_names(t.documents, vocab.documents, "HNG-W008", "document", f"{base}.documents")
+        yield from _check_names(
+            t.optional_documents, vocab.documents, "HNG-W008", "document", f"{base}.optional_documents"
+        )
         yield from _check_names(t.rules, vocab.rules, "HNG-W009", "rule", f"{base}.rules")
         for j, effect in enumerate(t.effects):
             if effect.id not in vocab.effects:

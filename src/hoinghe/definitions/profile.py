@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from hoinghe.definitions.rulepack import RulePack
+from hoinghe.definitions.rulepack import Effective, RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import NotFound
 from hoinghe.org.hierarchy import Hierarchy
@@ -37,7 +37,11 @@ class DocumentDef:
 @attrs.frozen
 class ProfileDef:
     """A profile as written.  Lists are added to those of the profile it ``extends``; a workflow with the
-    same id replaces the inherited one, and rule packs are appended after the inherited ones."""
+    same id replaces the inherited one, and rule packs are appended after the inherited ones.
+
+    ``effective`` is when the profile's hierarchy is in force (``vn-2019`` until 1 July 2025); inherited when
+    not given.
+    """
 
     id: str
     title: Text
@@ -48,6 +52,7 @@ class ProfileDef:
     rules: tuple[str, ...] = ()
     workflows: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
+    effective: Effective | None = None
     description: str | None = None
 
 
@@ -63,6 +68,7 @@ class Profile:
     rule_packs: tuple[RulePack, ...]
     workflows: tuple[WorkflowDefinition, ...]
     effects: tuple[str, ...] = ()
+    effective: Effective | None = None
 
     def workflow(self, workflow_id: str) -> WorkflowDefinition:
         """The workflow with this id; :class:`~hoinghe.errors.NotFound` if the profile has none."""

@@ -111,6 +111,7 @@ class TransitionDef:
 
     Attributes:
         documents: ids of documents the case must hold when it fires (declared in the profile).
+        optional_documents: ids of documents the step accepts without requiring them (a business plan).
         rules: ids of rules (from the profile's rule packs) that must pass.
         effects: changes to the organisation applied in the same transaction.
         approvals: bodies that must approve before it fires (a quorum), if any.
@@ -124,6 +125,7 @@ class TransitionDef:
     by: tuple[RoleRef, ...] = ()
     title: Text | None = None
     documents: tuple[str, ...] = ()
+    optional_documents: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     effects: tuple[EffectRef, ...] = ()
     approvals: ApprovalDef | None = None

@@ -72,6 +72,7 @@ LIMITS: dict[tuple[type, str], int] = {
     (WorkflowDefinition, "states"): 100,
     (WorkflowDefinition, "transitions"): 300,
     (TransitionDef, "documents"): 50,
+    (TransitionDef, "optional_documents"): 50,
     (TransitionDef, "rules"): 100,
     (TransitionDef, "effects"): 20,
     (RulePack, "rules"): 500,

@@ -193,6 +193,7 @@ class Library:
         packs: list[str] = []
         workflows: dict[str, str] = {}
         effects: list[str] = []
+        effective = None
         for doc in chain:
             pdef = doc.definition
             assert isinstance(pdef, ProfileDef)  # noqa: S101
@@ -203,6 +204,7 @@ class Library:
             packs.extend(p for p in pdef.rules if p not in packs)
             workflows.update((w, doc.id) for w in pdef.workflows)
             effects.extend(e for e in pdef.effects if e not in effects)
+            effective = pdef.effective or effective
         top = chain[-1]
         if hierarchy is None:
             problems.append(
@@ -248,6 +250,7 @@ class Library:
             rule_packs=tuple(rule_packs),
             workflows=tuple(wfs),
             effects=tuple(effects),
+            effective=effective,
         )
         return profile, problems
 
