@@ -153,7 +153,7 @@ class Library:
                 wf = doc.definition
                 assert isinstance(wf, WorkflowDefinition)  # noqa: S101
                 found.extend(doc.locate(d) for d in check_workflow(wf))
-        used_packs = {p for doc in self.of_kind("profile") for p in _chain_packs(self, doc.id)}
+        used_packs = {p for doc in self.of_kind("profile") for p in self._packs_of(doc.id)}
         found.extend(check_packs([(d, None) for d in self.of_kind("rules") if d.id not in used_packs]))
         return _unique(found)
 
@@ -181,6 +181,11 @@ class Library:
                     )
                 ]
             doc = parent
+
+    def _packs_of(self, profile_id: str) -> list[str]:
+        """The ids of the rule packs a profile and its ancestors list."""
+        chain, _ = self._chain(profile_id)
+        return [p for doc in chain if isinstance(doc.definition, ProfileDef) for p in doc.definition.rules]
 
     def _resolve(self, profile_id: str) -> tuple[Profile | None, list[Diagnostic]]:
         chain, problems = self._chain(profile_id)
@@ -304,11 +309,6 @@ def _check_declarations(doc: Document, profile: Profile) -> Iterator[Diagnostic]
             if level not in profile.hierarchy:
                 msg = f"role {role.id!r} is held at level {level!r}, which the hierarchy lacks ({', '.join(profile.hierarchy.ids)})"
                 yield doc.locate(Diagnostic("HNG-W007", msg, f"$.roles[{i}].levels[{j}]"))
-
-
-def _chain_packs(library: Library, profile_id: str) -> list[str]:
-    chain, _ = library._chain(profile_id)  # noqa: SLF001 - a helper of this class
-    return [p for doc in chain if isinstance(doc.definition, ProfileDef) for p in doc.definition.rules]
 
 
 def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

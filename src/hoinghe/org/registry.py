@@ -44,6 +44,10 @@ def _actors(value: Mapping[str, Actor]) -> Mapping[str, Actor]:
 _Record = TypeVar("_Record", Unit, Member, Actor)
 
 
+def _matches(unit: Unit, level: str | None, status: UnitStatus | None) -> bool:
+    return (level is None or unit.level == level) and (status is None or unit.status == status)
+
+
 def _lookup(kind: str, table: Mapping[str, _Record], key: str) -> _Record:
     try:
         return table[key]
@@ -171,7 +175,7 @@ class Org:
         return [
             child
             for child in map(self.units.__getitem__, self._children.get(unit_id, ()))
-            if (level is None or child.level == level) and (status is None or child.status == status)
+            if _matches(child, level, status)
         ]
 
     def descendants(
@@ -192,7 +196,7 @@ class Org:
             if child.id in seen:
                 continue
             seen.add(child.id)
-            if (level is None or child.level == level) and (status is None or child.status == status):
+            if _matches(child, level, status):
                 out.append(child)
             stack.extend(reversed(self._children.get(child.id, ())))
         return out
