@@ -46,7 +46,7 @@ def make_facts():
             "max_age": 61,
             "trades": ["rice", "fish"],
             "communes": ["An Phú"],
-            "leaders": {"chair": "m1", "deputy": "m2"},
+            "leaders": {"chair": ["m1"], "deputy": ["m2"]},
             "leader_count": 1,
             "deputy_count": 1,
             "documents": ["charter", "minutes"],
@@ -299,8 +299,8 @@ def test_conditional_evaluates_only_its_branch():
     ("text", "value"),
     [
         ("subject.name", "Tổ hợp tác lúa"),
-        ("subject.leaders.chair", "m1"),
-        ("subject.leaders['deputy']", "m2"),
+        ("subject.leaders.chair", ["m1"]),
+        ("subject.leaders['deputy']", ["m2"]),
         ("members[2].id", "m3"),
         ("{'a': [1, 2]}['a'][1]", 2),
         ("size(members)", 3),
@@ -495,7 +495,7 @@ def test_params_are_typed_per_profile():
 
 def test_result_types():
     assert compile_expression("members.map(m, m.age)", SCHEMA).type == ListType(INT)
-    assert compile_expression("subject.leaders", SCHEMA).type == MapType(STRING, STRING)
+    assert compile_expression("subject.leaders", SCHEMA).type == MapType(STRING, ListType(STRING))
     assert compile_expression("[]", SCHEMA).type == ListType(DYN)
     assert compile_expression("[1, 'a']", SCHEMA).type == ListType(DYN)
     assert compile_expression("today", SCHEMA).type == DATE
@@ -583,7 +583,7 @@ def test_fields_lists_the_fact_paths_read():
         "params.group_min_members",
         "subject.rating",
     }
-    assert compile_expression("subject.leaders['chair'] == 'm1'", SCHEMA).fields() == {"subject.leaders"}
+    assert compile_expression("'m1' in subject.leaders['chair']", SCHEMA).fields() == {"subject.leaders"}
 
 
 def test_expression_is_frozen():

@@ -8,6 +8,14 @@ The tree::
     +-- NotFound (KeyError)            no profile, workflow, rule pack, case, unit ... with that id
     +-- ExpressionError (ValueError)   a rule expression cannot be parsed, type-checked or evaluated
     +-- DiagramError (RuntimeError)    a diagram could not be drawn (defined in hoinghe.definitions.diagram)
+    +-- Refused                        a transition may not fire; carries the Verdict with every blocker
+    |                                  (defined in hoinghe.engine.verdict)
+    +-- ConflictError                  the case (or a unit it changes) moved on since it was read; read again
+    |   +-- IdempotencyError           an idempotency key was used before for a different request
+    +-- MigrationError (ValueError)    moving running cases to another definition version would strand one
+    +-- StorageError                   the store failed (I/O, disk full, connection); nothing was written
+
+A refusal is made of *blockers*, each with a code of the ``HNG-B`` family below (permission, documents, rules ...).
 
 A :class:`Diagnostic` is one problem found by a loader or a checker: a stable code (``HNG-W012``), a severity,
 a message that names the offender and suggests the fix, the ``$.path`` inside the document and, when the
@@ -25,13 +33,17 @@ import attrs
 __all__ = [
     "CODES",
     "Code",
+    "ConflictError",
     "DefinitionError",
     "Diagnostic",
     "ExpressionError",
     "HoingheError",
+    "IdempotencyError",
+    "MigrationError",
     "NotFound",
     "Severity",
     "SourceLocation",
+    "StorageError",
     "format_path",
 ]
 
@@ -174,6 +186,31 @@ CODES: dict[str, Code] = _codes(
         "message template refers to an unknown field",
         "mẫu thông báo dùng trường không tồn tại",
     ),
+    (
+        "HNG-B001",
+        _E,
+        "the transition cannot fire from the case's state",
+        "không thể chuyển bước từ trạng thái hiện tại",
+    ),
+    ("HNG-B002", _E, "the actor lacks the role required", "người thực hiện không giữ vai trò được yêu cầu"),
+    (
+        "HNG-B003",
+        _E,
+        "the proposer may not decide its own proposal",
+        "người đề xuất không được tự quyết định đề xuất của mình",
+    ),
+    ("HNG-B004", _E, "a required document is missing", "thiếu tài liệu bắt buộc"),
+    ("HNG-B005", _E, "a rule does not hold", "không đáp ứng quy định"),
+    ("HNG-B006", _E, "approvals have not reached the quorum", "chưa đủ số cơ quan phê duyệt"),
+    ("HNG-B007", _E, "the case is closed", "hồ sơ đã kết thúc"),
+    ("HNG-B008", _E, "the case data cannot be applied", "dữ liệu của hồ sơ không áp dụng được"),
+    ("HNG-B009", _E, "this step does not take that document", "bước này không nhận loại tài liệu đó"),
+    (
+        "HNG-B010",
+        _E,
+        "the subject is not the kind of unit the workflow acts on",
+        "đối tượng không thuộc loại đơn vị mà quy trình áp dụng",
+    ),
 )
 
 
@@ -287,6 +324,37 @@ class NotFound(HoingheError, KeyError):
     def __str__(self) -> str:
         # KeyError's own __str__ would show the message in quotes.
         return str(self.args[0])
+
+
+class ConflictError(HoingheError):
+    """The case, or a unit the decision changes, moved on since it was read; nothing was written.
+
+    Read the case again and decide again; ``expected`` and ``actual`` are the versions when known.
+    """
+
+    code = "HNG-E005"
+
+    def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
+        self.expected, self.actual = expected, actual
+        super().__init__(message)
+
+
+class IdempotencyError(ConflictError):
+    """The idempotency key was used before for a different request; nothing was written."""
+
+    code = "HNG-E008"
+
+
+class MigrationError(HoingheError, ValueError):
+    """Moving running cases to another definition version would strand a case; nothing was moved."""
+
+    code = "HNG-E007"
+
+
+class StorageError(HoingheError):
+    """The store failed (I/O error, disk full, lost connection); the transaction was rolled back whole."""
+
+    code = "HNG-E006"
 
 
 class ExpressionError(HoingheError, ValueError):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from hoinghe.definitions.rulepack import Effective, RulePack
@@ -19,11 +21,16 @@ __all__ = ["DocumentDef", "Profile", "ProfileDef", "RoleDef"]
 
 @attrs.frozen
 class RoleDef:
-    """A role someone holds at a unit: ``standing_committee``, ``org_board``, ``group_leader`` ..."""
+    """A role someone holds at a unit: ``standing_committee``, ``org_board``, ``group_leader`` ...
+
+    ``office`` marks the roles of a unit's own leadership: ``head`` (branch head, group leader) or ``deputy``;
+    the facts count them (``subject.leader_count``, ``subject.deputy_count``).
+    """
 
     id: str
     title: Text
     levels: tuple[str, ...] = ()
+    office: Literal["head", "deputy"] | None = None
 
 
 @attrs.frozen

@@ -1,14 +1,30 @@
-"""The engine: runs workflow cases.  So far its time and working-day calendar, both injected."""
+"""The engine: runs workflow cases against a store, with injected time and working-day calendar."""
 
 from hoinghe.engine.calendar import Calendar, VietnamCalendar, WeekdayCalendar
 from hoinghe.engine.clock import Clock, FixedClock, ManualClock, SystemClock
+from hoinghe.engine.effects import BUILTIN, Effect, EffectContext, EffectError
+from hoinghe.engine.engine import SYSTEM, Engine, SequentialIds, TickReport
+from hoinghe.engine.verdict import Blocker, BlockerKind, Option, Refused, Verdict
 
 __all__ = [
+    "BUILTIN",
+    "SYSTEM",
+    "Blocker",
+    "BlockerKind",
     "Calendar",
     "Clock",
+    "Effect",
+    "EffectContext",
+    "EffectError",
+    "Engine",
     "FixedClock",
     "ManualClock",
+    "Option",
+    "Refused",
+    "SequentialIds",
     "SystemClock",
+    "TickReport",
+    "Verdict",
     "VietnamCalendar",
     "WeekdayCalendar",
 ]

@@ -1,1 +1,5 @@
-"""(reserved: see DESIGN.md)"""
+"""Hooks: listeners told of committed events."""
+
+from hoinghe.hooks.listeners import Dispatcher, Listener
+
+__all__ = ["Dispatcher", "Listener"]

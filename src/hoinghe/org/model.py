@@ -6,12 +6,13 @@ record made with :func:`attrs.evolve`, collected into a new :class:`~hoinghe.org
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Actor", "Member", "RoleGrant", "Unit", "UnitStatus"]
+__all__ = ["Actor", "Member", "RoleGrant", "Unit", "UnitStatus", "to_leaders"]
 
 #: Where a unit is in its life: ``proposed`` while a founding case runs, ``active`` once founded, and one of the
 #: ends a restructuring case leaves it in (``successor`` names the unit it went into, when there is one).
@@ -61,6 +62,22 @@ class Member:
         return day.year - born.year - before_birthday
 
 
+def to_leaders(value: Mapping[Any, Any]) -> dict[str, tuple[str, ...]]:
+    """``{"group_leader": "m1", "group_deputy": ["m2", "m3"]}`` as role -> tuple of member ids.
+
+    Raises:
+        TypeError: a role or a member id is not text.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for role, holders in value.items():
+        ids = (holders,) if isinstance(holders, str) else tuple(holders)
+        if not isinstance(role, str) or not all(isinstance(i, str) for i in ids):
+            msg = f"leaders map a role to member ids, not {role!r}: {holders!r}"
+            raise TypeError(msg)
+        out[role] = ids
+    return out
+
+
 @attrs.frozen
 class Unit:
     """A unit of the Union: an administrative union (province, commune ...), a branch or a group.
@@ -75,7 +92,8 @@ class Unit:
         status: where the unit is in its life, see :data:`UnitStatus`.
         founded_on: the date of the founding decision, once there is one.
         members: ids of the members, in the order of the member list.
-        leaders: role (``group_leader``, ``deputy_leader`` ...) to member id.
+        leaders: role (``group_leader``, ``group_deputy`` ...) to the ids of the members holding it (a branch
+            may have two deputies); a single id is read as one holder.
         successor: the unit this one was merged into or converted to.
         rating: the last yearly rating (``strong``, ``good`` ...), if rated.
         meetings: the days the unit met, oldest first.
@@ -90,7 +108,7 @@ class Unit:
     status: UnitStatus = "active"
     founded_on: date | None = None
     members: tuple[str, ...] = ()
-    leaders: dict[str, str] = attrs.field(factory=dict, hash=False)
+    leaders: dict[str, tuple[str, ...]] = attrs.field(factory=dict, converter=to_leaders, hash=False)
     successor: str | None = None
     rating: str | None = None
     meetings: tuple[date, ...] = ()

@@ -382,7 +382,8 @@ class Org:
         )
         yield from (
             f"unit {unit.id!r} has {member_id!r} as {role}, who is not a member of the unit"
-            for role, member_id in unit.leaders.items()
+            for role, holders in unit.leaders.items()
+            for member_id in holders
             if member_id not in unit.members
         )
 

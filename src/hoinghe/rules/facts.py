@@ -42,7 +42,7 @@ SUBJECT = ObjectType(
         "max_age": INT,
         "trades": _STRINGS,  # distinct trades of the members
         "communes": _STRINGS,  # distinct communes where members live
-        "leaders": MapType(STRING, STRING),  # role -> member id
+        "leaders": MapType(STRING, _STRINGS),  # role -> ids of the members holding it
         "leader_count": INT,
         "deputy_count": INT,
         "documents": _STRINGS,  # ids of the documents submitted

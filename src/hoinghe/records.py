@@ -1,0 +1,311 @@
+"""What running workflows leave behind: cases, their events, timers, documents, and the commits that store them.
+
+These are the records the engine writes and every store keeps; they sit below the engine, the storage and the hooks
+so that all three share them without importing each other.  A case is never changed in place: it is the fold of its
+events (:func:`fold`), and each decision makes the next record with :func:`attrs.evolve`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+
+from hoinghe.org.model import Member, Unit
+
+__all__ = [
+    "Approval",
+    "Case",
+    "Commit",
+    "Document",
+    "Event",
+    "EventKind",
+    "IdempotencyRecord",
+    "OutboxMessage",
+    "Timer",
+    "UnitChange",
+    "VersionRecord",
+    "fold",
+]
+
+#: ``opened`` starts a case; ``fired`` moves it (to another state, or to the same one); ``approved`` records one
+#: body's approval of a transition; ``reminded`` a deadline reminder; ``migrated`` a move to another definition
+#: version; ``refused`` a refusal the caller asked to keep.
+EventKind = Literal["opened", "fired", "approved", "reminded", "migrated", "refused"]
+
+
+def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {} if value is None else dict(value)
+
+
+@attrs.frozen
+class Document:
+    """A document submitted to a case: its kind (declared in the profile) and where it is kept, never its body.
+
+    Attributes:
+        kind: a document id of the profile (``member_list``, ``founding_decision`` ...).
+        uri: where the file is (``s3://...``, ``file:///...``, a document-management id).
+        title: what it is called on paper (``Quyết định số 12/QĐ-HND``).
+        sha256: the file's digest, when the caller knows it, so a replaced file shows.
+    """
+
+    kind: str
+    uri: str
+    title: str | None = None
+    sha256: str | None = None
+
+
+@attrs.frozen
+class Approval:
+    """One body's approval of a transition: the actor, and the role and unit it approved as (``role@unit``)."""
+
+    transition: str
+    actor: str
+    body: str
+    at: datetime
+
+
+@attrs.frozen
+class Event:
+    """One thing that happened to a case; a case's events, in ``seq`` order, rebuild it (:func:`fold`).
+
+    Attributes:
+        case_id: the case.
+        seq: 1 for ``opened``, then contiguous.
+        kind: see :data:`EventKind`.
+        at: when, from the engine's clock.
+        actor: who acted (``system`` for timers and schedules).
+        state: the case's state after the event.
+        final: the state is a final state of the case's workflow.
+        transition: the transition fired, approved or reminded of.
+        from_state: the state before a ``fired`` or ``migrated`` event.
+        documents: documents submitted with the event.
+        data: case data given with the event (merged into the case's data, key by key).
+        effects: the effects applied.
+        rules: ids of the rules that were checked and held.
+        warnings: ids of rules of severity ``warning`` that did not hold.
+        refusal: the blocker codes of a recorded refusal.
+        body: for ``approved``, the ``role@unit`` the actor approved as.
+        workflow: for ``opened``, the workflow id.
+        subject: for ``opened``, the subject unit id.
+        definition: for ``opened`` and ``migrated``, the definition version the case runs on from then.
+        idempotency_key: the caller's key, when one was given.
+    """
+
+    case_id: str
+    seq: int
+    kind: EventKind
+    at: datetime
+    actor: str
+    state: str
+    final: bool = False
+    transition: str | None = None
+    from_state: str | None = None
+    documents: tuple[Document, ...] = ()
+    data: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict, hash=False)
+    effects: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    refusal: tuple[str, ...] = ()
+    body: str | None = None
+    workflow: str | None = None
+    subject: str | None = None
+    definition: str | None = None
+    idempotency_key: str | None = None
+
+
+@attrs.frozen
+class Case:
+    """A running (or finished) workflow over one subject unit.
+
+    Attributes:
+        id: the case id.
+        workflow: the workflow id.
+        definition: the content hash of the workflow and rule packs the case runs on (see
+            :class:`VersionRecord`); pinned when the case opens, changed only by a migration.
+        subject: the unit the case is about (a proposed unit, for a founding).
+        state: the current state.
+        version: the number of events so far; ``expected_version`` on a fire compares with it.
+        opened_at: when the case opened.
+        entered_at: when it entered its current state.
+        proposer: the actor who opened it.
+        closed: the state is final.
+        data: the case data given so far (member list, leaders, units to absorb ...), later keys winning.
+        documents: the latest document of each kind submitted so far.
+        approvals: approvals given since the case entered its current state.
+    """
+
+    id: str
+    workflow: str
+    definition: str
+    subject: str
+    state: str
+    version: int
+    opened_at: datetime
+    entered_at: datetime
+    proposer: str
+    closed: bool = False
+    data: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict, hash=False)
+    documents: tuple[Document, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+
+    def document(self, kind: str) -> Document | None:
+        """The latest document of ``kind`` submitted to the case, if any."""
+        return next((d for d in self.documents if d.kind == kind), None)
+
+    def then(self, event: Event) -> Case:
+        """The case after ``event`` (the next one in sequence).
+
+        Raises:
+            ValueError: the event is of another case, or out of sequence.
+        """
+        if event.case_id != self.id or event.seq != self.version + 1:
+            msg = f"event {event.case_id}#{event.seq} does not follow case {self.id}#{self.version}"
+            raise ValueError(msg)
+        changes: dict[str, Any] = {"version": event.seq, "state": event.state, "closed": event.final}
+        if event.data:
+            changes["data"] = {**self.data, **event.data}
+        if event.documents:
+            changes["documents"] = merge_documents(self.documents, event.documents)
+        if event.kind in ("fired", "migrated"):
+            changes["entered_at"] = event.at
+            changes["approvals"] = ()
+        if event.kind == "migrated" and event.definition is not None:
+            changes["definition"] = event.definition
+        if event.kind == "approved" and event.transition is not None and event.body is not None:
+            changes["approvals"] = (
+                *self.approvals,
+                Approval(event.transition, event.actor, event.body, event.at),
+            )
+        return attrs.evolve(self, **changes)
+
+
+def merge_documents(held: Sequence[Document], new: Iterable[Document]) -> tuple[Document, ...]:
+    """The documents held, each kind replaced by a newer one of the same kind, new kinds appended in order."""
+    out = {d.kind: d for d in held}
+    for document in new:
+        out.pop(document.kind, None)
+        out[document.kind] = document
+    return tuple(out.values())
+
+
+def fold(events: Iterable[Event]) -> Case:
+    """The case its events describe; the events must start at ``opened`` and run in sequence.
+
+    Raises:
+        ValueError: no events, the first is not ``opened``, or the sequence has a gap.
+    """
+    stream = iter(events)
+    first = next(stream, None)
+    if first is None or first.kind != "opened" or first.seq != 1:
+        msg = "a case's events start with an 'opened' event numbered 1"
+        raise ValueError(msg)
+    if first.workflow is None or first.subject is None or first.definition is None:
+        msg = f"the 'opened' event of case {first.case_id} lacks its workflow, subject or definition"
+        raise ValueError(msg)
+    case = Case(
+        id=first.case_id,
+        workflow=first.workflow,
+        definition=first.definition,
+        subject=first.subject,
+        state=first.state,
+        version=1,
+        opened_at=first.at,
+        entered_at=first.at,
+        proposer=first.actor,
+        closed=first.final,
+        data=first.data,
+        documents=merge_documents((), first.documents),
+    )
+    for event in stream:
+        case = case.then(event)
+    return case
+
+
+@attrs.frozen
+class UnitChange:
+    """A unit as it was read (``None`` when new) and as it is to be: a store applies it only if still unchanged."""
+
+    before: Unit | None
+    after: Unit
+
+
+@attrs.frozen
+class Timer:
+    """A deadline of a case: when ``due``, remind (``notify``) or fire ``transition`` (``fire``).
+
+    It belongs to the case's stay in one state: ``version`` is the case version when the state was entered, so a
+    timer of a state the case has since left is recognised and dropped.
+    """
+
+    id: str
+    case_id: str
+    transition: str
+    due: datetime
+    then: Literal["notify", "fire"]
+    target: str | None
+    version: int
+
+
+@attrs.frozen
+class OutboxMessage:
+    """A notification to deliver after commit, written in the same transaction as the event that causes it.
+
+    ``key`` is unique and stable (the consumer's idempotency key): ``case_id:seq:topic[:n]``.
+    """
+
+    key: str
+    case_id: str
+    seq: int
+    topic: str
+    payload: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict, hash=False)
+
+
+@attrs.frozen
+class IdempotencyRecord:
+    """What a fire with an idempotency key did: the request's fingerprint and the event it made."""
+
+    key: str
+    fingerprint: str
+    case_id: str
+    seq: int
+
+
+@attrs.frozen
+class VersionRecord:
+    """A workflow definition and the rule packs it runs with, as plain data, under their content hash."""
+
+    hash: str
+    workflow_id: str
+    workflow: dict[str, Any] = attrs.field(hash=False)
+    packs: tuple[dict[str, Any], ...] = attrs.field(hash=False)
+
+
+@attrs.frozen
+class Commit:
+    """Everything one decision writes, in one transaction.
+
+    Attributes:
+        case: the case after the decision.
+        events: the events it made, continuing the case's sequence.
+        expected_version: the case version the decision read (0 for a new case); the store refuses the commit
+            with :class:`~hoinghe.errors.ConflictError` when the stored version differs.
+        units: changed and new units, each applied only if the stored unit still equals ``before``.
+        members: new or changed members.
+        timers: the case's timers after the commit, replacing all its earlier ones; ``None`` leaves them.
+        outbox: notifications to deliver.
+        idempotency: the key and fingerprint of the request, kept so a repeat is recognised.
+        done_timers: ids of timers this decision handled (a reminder sent), removed with the commit.
+    """
+
+    case: Case
+    events: tuple[Event, ...]
+    expected_version: int
+    units: tuple[UnitChange, ...] = ()
+    members: tuple[Member, ...] = ()
+    timers: tuple[Timer, ...] | None = None
+    outbox: tuple[OutboxMessage, ...] = ()
+    idempotency: IdempotencyRecord | None = None
+    done_timers: tuple[str, ...] = ()

@@ -1,0 +1,125 @@
+"""The storage port: what the engine needs from wherever cases and the organisation are kept.
+
+A store keeps the organisation (units, members, actors), the cases with their append-only events, timers, outbox
+messages, idempotency keys and the definition versions cases run on.  :class:`~hoinghe.storage.memory.MemoryStore`
+is the reference implementation; every other backend must behave the same (the conformance suite in
+:mod:`hoinghe.testing` checks it).
+
+Reads may run outside a transaction.  :meth:`Store.commit` is the one write of a decision: all of it or nothing,
+and only if the case is still at the version the decision read and every unit it changes is still as read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from hoinghe.org.hierarchy import Hierarchy
+from hoinghe.org.model import Actor, Member, Unit, UnitStatus
+from hoinghe.org.registry import Org
+from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+
+__all__ = ["OrgReader", "Store"]
+
+
+@runtime_checkable
+class OrgReader(Protocol):
+    """The organisation lookups a decision makes.  :class:`~hoinghe.org.Org` snapshots provide them too."""
+
+    def unit(self, unit_id: str) -> Unit:
+        """The unit with this id; :class:`~hoinghe.errors.NotFound` when there is none."""
+        ...
+
+    def member(self, member_id: str) -> Member:
+        """The member with this id; :class:`~hoinghe.errors.NotFound` when there is none."""
+        ...
+
+    def actor(self, actor_id: str) -> Actor:
+        """The actor with this id; :class:`~hoinghe.errors.NotFound` when there is none."""
+        ...
+
+    def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
+        """The units whose member list holds the member, optionally only those with ``status``."""
+        ...
+
+
+class Store(OrgReader, Protocol):
+    """Where cases, their events and the organisation are kept.  See the module docstring for the contract."""
+
+    # ----------------------------------------------------------------------------------- organisation
+
+    def put_org(
+        self, *, units: Iterable[Unit] = (), members: Iterable[Member] = (), actors: Iterable[Actor] = ()
+    ) -> None:
+        """Add or replace units, members and actors outside any workflow (an import, a correction), at once."""
+        ...
+
+    def units(
+        self, *, level: str | None = None, kind: str | None = None, status: UnitStatus | None = None
+    ) -> Iterator[Unit]:
+        """Every unit, optionally of one level, kind and status, in the order they were added."""
+        ...
+
+    def org(self, hierarchy: Hierarchy) -> Org:
+        """A snapshot of the whole organisation, for reports and checks."""
+        ...
+
+    # ----------------------------------------------------------------------------------- cases
+
+    def case(self, case_id: str) -> Case:
+        """The case with this id; :class:`~hoinghe.errors.NotFound` when there is none."""
+        ...
+
+    def cases(
+        self,
+        *,
+        workflow: str | None = None,
+        subject: str | None = None,
+        state: str | None = None,
+        closed: bool | None = None,
+    ) -> Iterator[Case]:
+        """Cases matching every filter given, in the order they were opened."""
+        ...
+
+    def events(self, case_id: str, *, after: int = 0) -> list[Event]:
+        """The case's events with ``seq`` greater than ``after``, in order; NotFound for an unknown case."""
+        ...
+
+    def commit(self, commit: Commit) -> None:
+        """Write a decision whole, or nothing.
+
+        Raises:
+            ConflictError: the case is not at ``commit.expected_version`` (or already exists, for a new case), a
+                unit changed since it was read, or the idempotency key was taken meanwhile.
+            StorageError: the backend failed; nothing was written.
+        """
+        ...
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        """What the fire with this idempotency key did, if one did."""
+        ...
+
+    # ----------------------------------------------------------------------------------- timers, outbox
+
+    def due_timers(self, now: datetime) -> list[Timer]:
+        """Timers due at or before ``now``, earliest first (ties by id)."""
+        ...
+
+    def timers(self, case_id: str) -> list[Timer]:
+        """The case's pending timers, earliest first."""
+        ...
+
+    def outbox(self) -> list[OutboxMessage]:
+        """Messages written and not yet delivered, in commit order."""
+        ...
+
+    # ----------------------------------------------------------------------------------- versions
+
+    def put_version(self, record: VersionRecord) -> None:
+        """Keep a definition version (a no-op when a version with that hash is already kept)."""
+        ...
+
+    def version(self, version_hash: str) -> VersionRecord:
+        """The definition version with this hash; :class:`~hoinghe.errors.NotFound` when not kept."""
+        ...

@@ -1,0 +1,220 @@
+"""The reference store: everything in dicts, guarded by one lock.  Short enough to be obviously right.
+
+It is the oracle the other backends are compared with, and the default store of tests and simulations.
+Nothing survives the process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from hoinghe.errors import ConflictError, NotFound
+from hoinghe.org.hierarchy import Hierarchy
+from hoinghe.org.model import Actor, Member, Unit, UnitStatus
+from hoinghe.org.registry import Org
+from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """A thread-safe store in memory.  See :class:`~hoinghe.storage.Store` for what each method promises.
+
+    Reads of single records take no lock: a dict lookup is atomic, and records are immutable.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._units: dict[str, Unit] = {}
+        self._members: dict[str, Member] = {}
+        self._actors: dict[str, Actor] = {}
+        self._memberships: dict[str, dict[str, None]] = {}
+        self._cases: dict[str, Case] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._timers: dict[str, Timer] = {}
+        self._timers_by_case: dict[str, list[str]] = {}
+        self._due: list[tuple[datetime, str]] = []  # sorted; entries of removed timers are skipped lazily
+        self._outbox: dict[str, OutboxMessage] = {}
+        self._keys: dict[str, IdempotencyRecord] = {}
+        self._versions: dict[str, VersionRecord] = {}
+
+    def __repr__(self) -> str:
+        return f"<MemoryStore: {len(self._units)} units, {len(self._cases)} cases>"
+
+    # ----------------------------------------------------------------------------------- organisation
+
+    def unit(self, unit_id: str) -> Unit:
+        try:
+            return self._units[unit_id]
+        except KeyError:
+            raise NotFound("unit", unit_id) from None
+
+    def member(self, member_id: str) -> Member:
+        try:
+            return self._members[member_id]
+        except KeyError:
+            raise NotFound("member", member_id) from None
+
+    def actor(self, actor_id: str) -> Actor:
+        try:
+            return self._actors[actor_id]
+        except KeyError:
+            raise NotFound("actor", actor_id) from None
+
+    def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
+        self.member(member_id)
+        units = [self._units[u] for u in tuple(self._memberships.get(member_id, ()))]
+        return [u for u in units if status is None or u.status == status]
+
+    def put_org(
+        self, *, units: Iterable[Unit] = (), members: Iterable[Member] = (), actors: Iterable[Actor] = ()
+    ) -> None:
+        units, members, actors = list(units), list(members), list(actors)
+        with self._lock:
+            self._members.update((m.id, m) for m in members)
+            self._actors.update((a.id, a) for a in actors)
+            for unit in units:
+                self._put_unit(unit)
+
+    def _put_unit(self, unit: Unit) -> None:
+        old = self._units.get(unit.id)
+        if old is not None:
+            for member_id in old.members:
+                self._memberships.get(member_id, {}).pop(unit.id, None)
+        self._units[unit.id] = unit
+        for member_id in unit.members:
+            self._memberships.setdefault(member_id, {})[unit.id] = None
+
+    def units(
+        self, *, level: str | None = None, kind: str | None = None, status: UnitStatus | None = None
+    ) -> Iterator[Unit]:
+        with self._lock:
+            units = list(self._units.values())
+        for unit in units:
+            if (
+                (level is None or unit.level == level)
+                and (kind is None or unit.kind == kind)
+                and (status is None or unit.status == status)
+            ):
+                yield unit
+
+    def org(self, hierarchy: Hierarchy) -> Org:
+        with self._lock:
+            return Org(hierarchy, self._units, self._members, self._actors)
+
+    # ----------------------------------------------------------------------------------- cases
+
+    def case(self, case_id: str) -> Case:
+        try:
+            return self._cases[case_id]
+        except KeyError:
+            raise NotFound("case", case_id) from None
+
+    def cases(
+        self,
+        *,
+        workflow: str | None = None,
+        subject: str | None = None,
+        state: str | None = None,
+        closed: bool | None = None,
+    ) -> Iterator[Case]:
+        with self._lock:
+            cases = list(self._cases.values())
+        for case in cases:
+            if (
+                (workflow is None or case.workflow == workflow)
+                and (subject is None or case.subject == subject)
+                and (state is None or case.state == state)
+                and (closed is None or case.closed == closed)
+            ):
+                yield case
+
+    def events(self, case_id: str, *, after: int = 0) -> list[Event]:
+        with self._lock:
+            try:
+                return self._events[case_id][after:]
+            except KeyError:
+                raise NotFound("case", case_id) from None
+
+    def commit(self, commit: Commit) -> None:
+        case = commit.case
+        with self._lock:
+            self._check(commit)
+            for change in commit.units:
+                self._put_unit(change.after)
+            self._members.update((m.id, m) for m in commit.members)
+            self._cases[case.id] = case
+            self._events.setdefault(case.id, []).extend(commit.events)
+            if commit.timers is not None:
+                for timer_id in self._timers_by_case.pop(case.id, ()):
+                    self._timers.pop(timer_id, None)
+                for timer in commit.timers:
+                    self._timers[timer.id] = timer
+                    self._timers_by_case.setdefault(case.id, []).append(timer.id)
+                    bisect.insort(self._due, (timer.due, timer.id))
+            for timer_id in commit.done_timers:
+                self._timers.pop(timer_id, None)
+            self._outbox.update((m.key, m) for m in commit.outbox)
+            if commit.idempotency is not None:
+                self._keys[commit.idempotency.key] = commit.idempotency
+
+    def _check(self, commit: Commit) -> None:
+        case = commit.case
+        stored = self._cases.get(case.id)
+        actual = 0 if stored is None else stored.version
+        if actual != commit.expected_version:
+            msg = f"case {case.id} is at version {actual}, not {commit.expected_version}; read it again"
+            raise ConflictError(msg, expected=commit.expected_version, actual=actual)
+        for change in commit.units:
+            if self._units.get(change.after.id) != change.before:
+                msg = f"unit {change.after.id} changed since case {case.id} read it; read it again"
+                raise ConflictError(msg)
+        key = commit.idempotency
+        if key is not None and key.key in self._keys:
+            msg = f"idempotency key {key.key!r} was used meanwhile"
+            raise ConflictError(msg)
+        seqs = [e.seq for e in commit.events]
+        if seqs != list(range(actual + 1, actual + 1 + len(seqs))) or (seqs and seqs[-1] != case.version):
+            msg = f"events {seqs} do not continue case {case.id} at version {actual}"
+            raise ValueError(msg)
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self._keys.get(key)
+
+    # ----------------------------------------------------------------------------------- timers, outbox
+
+    def due_timers(self, now: datetime) -> list[Timer]:
+        with self._lock:
+            end = bisect.bisect_right(self._due, (now, "\U0010ffff"))
+            live: dict[str, datetime] = {}
+            for due, timer_id in self._due[:end]:
+                timer = self._timers.get(timer_id)
+                if timer is not None and timer.due == due:
+                    live[timer_id] = due
+            # Entries of timers since replaced or done are dropped here, so the list does not grow without bound.
+            self._due[:end] = sorted((due, timer_id) for timer_id, due in live.items())
+            return [self._timers[timer_id] for _, timer_id in self._due[: len(live)]]
+
+    def timers(self, case_id: str) -> list[Timer]:
+        with self._lock:
+            timers = [self._timers[t] for t in self._timers_by_case.get(case_id, ()) if t in self._timers]
+        return sorted(timers, key=lambda t: (t.due, t.id))
+
+    def outbox(self) -> list[OutboxMessage]:
+        with self._lock:
+            return list(self._outbox.values())
+
+    # ----------------------------------------------------------------------------------- versions
+
+    def put_version(self, record: VersionRecord) -> None:
+        with self._lock:
+            self._versions.setdefault(record.hash, record)
+
+    def version(self, version_hash: str) -> VersionRecord:
+        try:
+            return self._versions[version_hash]
+        except KeyError:
+            raise NotFound("definition version", version_hash) from None
