@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from hoinghe.errors import DefinitionError, NotFound
-from hoinghe.loading import Library, definition_hash, load_document
+from hoinghe.loading import Library, definition_hash, load_document, shipped_path
 
 PROFILE = """\
 hoinghe: 1
@@ -186,3 +186,16 @@ def test_definition_hash_is_stable_and_content_sensitive(folder):
     assert definition_hash(a) == definition_hash(b)
     c = load_document(WORKFLOW.replace("title: Thành lập", "title: Thành lập tổ")).definition
     assert definition_hash(a) != definition_hash(c)
+
+
+def test_a_province_file_replaces_the_shipped_document_of_the_same_id(tmp_path):
+    shipped = (shipped_path() / "workflows" / "found-professional-group.yaml").read_text("utf-8")
+    own = shipped.replace("documents: [survey_report]", "documents: [survey_report, business_plan]", 1)
+    assert own != shipped
+    (tmp_path / "found.yaml").write_text(own, "utf-8")
+    library = Library.from_paths(tmp_path, shipped=True)
+    assert library.check() == []
+    survey = library.profile("vn-2025").workflow("found-professional-group").transition("survey")
+    assert survey.documents == ("survey_report", "business_plan")
+    (tmp_path / "again.yaml").write_text(own, "utf-8")  # twice in the province's own files is still an error
+    assert [d.code for d in Library.from_paths(tmp_path, shipped=True).check()] == ["HNG-S008"]

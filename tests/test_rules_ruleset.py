@@ -208,3 +208,17 @@ def test_effective_dates_on_rules_and_params():
     after = RuleSet.build([dated], on=dt.date(2025, 1, 1))
     assert after.params == {"n": 5, "m": 7}
     assert [r.id for r in after.rules] == ["X-1"]
+
+
+def test_a_message_shows_a_question_mark_for_a_value_nobody_recorded():
+    rule = RuleDef(
+        "AGE-01",
+        "subject.min_age >= 18",
+        Text("Tuổi nhỏ nhất {subject.min_age}, cần {params.min_age}", "Youngest {subject.min_age}"),
+        Citation("test"),
+    )
+    pack = RulePack("p", Text("p"), params={"min_age": ParamDef(18)}, rules=(rule,))
+    rules = RuleSet.build([pack])
+    (failure,) = rules.check(rules.rules, {"subject": {}})
+    assert failure.message == Text("Tuổi nhỏ nhất ?, cần 18", "Youngest ?")
+    assert "missing" in failure.explanation[0]

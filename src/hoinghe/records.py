@@ -164,22 +164,26 @@ class Case:
         if event.case_id != self.id or event.seq != self.version + 1:
             msg = f"event {event.case_id}#{event.seq} does not follow case {self.id}#{self.version}"
             raise ValueError(msg)
-        changes: dict[str, Any] = {"version": event.seq, "state": event.state, "closed": event.final}
-        if event.data:
-            changes["data"] = {**self.data, **event.data}
-        if event.documents:
-            changes["documents"] = merge_documents(self.documents, event.documents)
-        if event.kind in ("fired", "migrated"):
-            changes["entered_at"] = event.at
-            changes["approvals"] = ()
-        if event.kind == "migrated" and event.definition is not None:
-            changes["definition"] = event.definition
+        moved = event.kind in ("fired", "migrated")
+        approvals = () if moved else self.approvals
         if event.kind == "approved" and event.transition is not None and event.body is not None:
-            changes["approvals"] = (
-                *self.approvals,
-                Approval(event.transition, event.actor, event.body, event.at),
-            )
-        return attrs.evolve(self, **changes)
+            approvals = (*self.approvals, Approval(event.transition, event.actor, event.body, event.at))
+        # Built field by field rather than with attrs.evolve: this runs on every fire.
+        return Case(
+            id=self.id,
+            workflow=self.workflow,
+            definition=event.definition if event.kind == "migrated" and event.definition else self.definition,
+            subject=self.subject,
+            state=event.state,
+            version=event.seq,
+            opened_at=self.opened_at,
+            entered_at=event.at if moved else self.entered_at,
+            proposer=self.proposer,
+            closed=event.final,
+            data={**self.data, **event.data} if event.data else self.data,
+            documents=merge_documents(self.documents, event.documents) if event.documents else self.documents,
+            approvals=approvals,
+        )
 
 
 def merge_documents(held: Sequence[Document], new: Iterable[Document]) -> tuple[Document, ...]:

@@ -486,9 +486,11 @@ class Engine:
         who = self._actor(actor)
         payload = self._data(data)
         docs = _documents(documents)
-        fingerprint = _fingerprint("fire", case_id, transition_id, who.id, payload, docs)
-        if idempotency_key is not None and (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
-            return repeat
+        fingerprint = ""
+        if idempotency_key is not None:
+            fingerprint = _fingerprint("fire", case_id, transition_id, who.id, payload, docs)
+            if (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
+                return repeat
         case = self.store.case(case_id)
         if expected_version is not None and case.version != expected_version:
             msg = f"case {case_id} is at version {case.version}, not {expected_version}; read it again"

@@ -9,7 +9,7 @@ overlay the unit on record (a group being founded has no members on record until
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -63,22 +63,20 @@ def months_between(start: dt.date, end: dt.date) -> int:
 
 
 class _Lazy(dict[str, Any]):
-    """A dict whose missing fields are computed on first read, from a table of field -> function."""
+    """A dict whose missing fields are computed on first read by the method ``_<field>``, then kept.
 
-    __slots__ = ("_compute",)
+    Subclasses list their fields in ``FIELDS``.  A method returning ``None`` leaves the field absent (a birth date
+    nobody recorded), so a rule reading it fails, saying the fact is missing.
+    """
 
-    def __init__(self, compute: Mapping[str, Callable[[], Any]]) -> None:
-        super().__init__()
-        self._compute = compute
+    __slots__ = ()
+    FIELDS: frozenset[str] = frozenset()
 
     def __missing__(self, key: str) -> Any:
-        make = self._compute.get(key)
-        if make is None:
+        if key not in self.FIELDS:
             raise KeyError(key)
-        value = make()
-        if (
-            value is None
-        ):  # a fact nobody knows (no birth date): absent, so a rule reading it fails, saying so
+        value = getattr(self, f"_{key}")()
+        if value is None:
             raise KeyError(key)
         self[key] = value
         return value
@@ -86,7 +84,7 @@ class _Lazy(dict[str, Any]):
     def __contains__(self, key: object) -> bool:
         if dict.__contains__(self, key):
             return True
-        if not isinstance(key, str) or key not in self._compute:
+        if key not in self.FIELDS:
             return False
         try:
             self[key]
@@ -95,7 +93,9 @@ class _Lazy(dict[str, Any]):
         return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter([k for k in self._compute if k in self])
+        return iter(
+            [*dict.keys(self), *(k for k in sorted(self.FIELDS) if k not in dict.keys(self) and k in self)]
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -113,27 +113,202 @@ class Decision:
     offices: Mapping[str, str]
 
 
-def _member_facts(store: OrgReader, member: Member, decision: Decision, borrowers: frozenset[str]) -> _Lazy:
-    subject = decision.subject
+class _Context:
+    """What the lazy facts of one decision share."""
 
-    def units() -> list[Unit]:
-        out = [u for u in store.memberships(member.id) if u.status == "active" and u.id != subject.id]
+    __slots__ = ("borrowers", "decision", "roster", "signed", "store")
+
+    def __init__(self, store: OrgReader, decision: Decision) -> None:
+        self.store = store
+        self.decision = decision
+        self.roster: list[Member] = [store.member(m) for m in decision.subject.members]
+        data = decision.case.data
+        self.borrowers = frozenset(data.get("borrowers", ()) or ())
+        self.signed = frozenset(data.get("contract_signed", ()) or ())
+
+
+class _MemberFacts(_Lazy):
+    """A member's facts: the plain ones filled at once (every rule over members reads them), the rest on demand."""
+
+    __slots__ = ("_ctx", "_member")
+    FIELDS = frozenset({"age", "in_units", "professional_units"})
+
+    def __init__(self, ctx: _Context, member: Member) -> None:
+        super().__init__(
+            id=member.id,
+            name=member.name,
+            commune=member.commune,
+            trades=list(member.trades),
+            union_member=member.union_member_since is not None,
+            borrower=member.id in ctx.borrowers,
+        )
+        if member.birth_date is not None:
+            self["birth_date"] = member.birth_date
+        self._ctx, self._member = ctx, member
+
+    def _units(self) -> list[Unit]:
+        subject, member = self._ctx.decision.subject, self._member
+        out = [
+            u for u in self._ctx.store.memberships(member.id) if u.status == "active" and u.id != subject.id
+        ]
         return [*out, subject] if member.id in subject.members else out
 
-    return _Lazy(
+    def _age(self) -> int | None:
+        return _age(self._member, self._ctx.decision.today)
+
+    def _in_units(self) -> list[str]:
+        return [u.id for u in self._units()]
+
+    def _professional_units(self) -> int:
+        return sum(1 for u in self._units() if u.kind == "professional")
+
+
+class _SubjectFacts(_Lazy):
+    __slots__ = ("_ctx",)
+    FIELDS = frozenset(
         {
-            "id": lambda: member.id,
-            "name": lambda: member.name,
-            "age": lambda: _age(member, decision.today),
-            "birth_date": lambda: member.birth_date,
-            "commune": lambda: member.commune,
-            "trades": lambda: list(member.trades),
-            "union_member": lambda: member.union_member_since is not None,
-            "in_units": lambda: [u.id for u in units()],
-            "professional_units": lambda: sum(1 for u in units() if u.kind == "professional"),
-            "borrower": lambda: member.id in borrowers,
+            "id",
+            "level",
+            "kind",
+            "status",
+            "trade",
+            "name",
+            "member_count",
+            "union_member_count",
+            "min_age",
+            "max_age",
+            "trades",
+            "communes",
+            "leaders",
+            "leader_count",
+            "deputy_count",
+            "documents",
+            "months_active",
+            "founded_on",
+            "rating",
+            "contract_signed_share",
+            "meetings_last_year",
         }
     )
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self._ctx = ctx
+
+    @property
+    def _unit(self) -> Unit:
+        return self._ctx.decision.subject
+
+    def _ages(self) -> list[int]:
+        today = self._ctx.decision.today
+        return [age for member in self._ctx.roster if (age := _age(member, today)) is not None]
+
+    def _holders(self, office: str) -> int:
+        offices = self._ctx.decision.offices
+        return sum(len(ids) for role, ids in self._unit.leaders.items() if offices.get(role) == office)
+
+    def _id(self) -> str:
+        return self._unit.id
+
+    def _level(self) -> str:
+        return self._unit.level
+
+    def _kind(self) -> str:
+        return self._unit.kind or ""
+
+    def _status(self) -> str:
+        return self._unit.status
+
+    def _trade(self) -> str:
+        return self._unit.trade or ""
+
+    def _name(self) -> str:
+        return self._unit.name
+
+    def _member_count(self) -> int:
+        return len(self._ctx.roster)
+
+    def _union_member_count(self) -> int:
+        return sum(1 for m in self._ctx.roster if m.union_member_since is not None)
+
+    def _min_age(self) -> int | None:
+        return min(self._ages(), default=None)
+
+    def _max_age(self) -> int | None:
+        return max(self._ages(), default=None)
+
+    def _trades(self) -> list[str]:
+        return list(dict.fromkeys(t for m in self._ctx.roster for t in m.trades))
+
+    def _communes(self) -> list[str]:
+        return list(dict.fromkeys(m.commune for m in self._ctx.roster))
+
+    def _leaders(self) -> dict[str, list[str]]:
+        return {role: list(ids) for role, ids in self._unit.leaders.items()}
+
+    def _leader_count(self) -> int:
+        return sum(len(ids) for ids in self._unit.leaders.values())
+
+    def _deputy_count(self) -> int:
+        return self._holders("deputy")
+
+    def _documents(self) -> list[str]:
+        decision = self._ctx.decision
+        return list(
+            dict.fromkeys([*(d.kind for d in decision.case.documents), *(d.kind for d in decision.documents)])
+        )
+
+    def _months_active(self) -> int:
+        founded = self._unit.founded_on
+        return months_between(founded, self._ctx.decision.today) if founded else 0
+
+    def _founded_on(self) -> dt.date | None:
+        return self._unit.founded_on
+
+    def _rating(self) -> str:
+        return self._unit.rating or ""
+
+    def _contract_signed_share(self) -> float:
+        roster = self._ctx.roster
+        return len(self._ctx.signed.intersection(self._unit.members)) / len(roster) if roster else 0.0
+
+    def _meetings_last_year(self) -> int:
+        today = self._ctx.decision.today
+        return sum(1 for day in self._unit.meetings if today - _YEAR < day <= today)
+
+
+class _CaseFacts(_Lazy):
+    __slots__ = ("_ctx",)
+    FIELDS = frozenset({"id", "workflow", "state", "opened_on", "approvals", "days_in_state", "proposer"})
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self._ctx = ctx
+
+    @property
+    def _case(self) -> Case:
+        return self._ctx.decision.case
+
+    def _id(self) -> str:
+        return self._case.id
+
+    def _workflow(self) -> str:
+        return self._case.workflow
+
+    def _state(self) -> str:
+        return self._case.state
+
+    def _opened_on(self) -> dt.date:
+        return self._case.opened_at.date()
+
+    def _approvals(self) -> list[str]:
+        return list(dict.fromkeys(a.body for a in self._case.approvals))
+
+    def _days_in_state(self) -> int:
+        return max((self._ctx.decision.today - self._case.entered_at.date()).days, 0)
+
+    def _proposer(self) -> str:
+        return self._case.proposer
 
 
 def build_facts(store: OrgReader, decision: Decision) -> dict[str, Any]:
@@ -142,87 +317,23 @@ def build_facts(store: OrgReader, decision: Decision) -> dict[str, Any]:
     Raises:
         NotFound: the proposed member list names someone the store does not know.
     """
-    subject, case, today = decision.subject, decision.case, decision.today
-    data = case.data
-    roster: Sequence[Member] = [store.member(m) for m in subject.members]
-    borrowers = frozenset(data.get("borrowers", ()) or ())
-    signed = frozenset(data.get("contract_signed", ()) or ())
-    members = [_member_facts(store, m, decision, borrowers) for m in roster]
-
-    def ages() -> list[int]:
-        return [age for member in roster if (age := _age(member, today)) is not None]
-
-    def holders(office: str) -> int:
-        return sum(len(ids) for role, ids in subject.leaders.items() if decision.offices.get(role) == office)
-
-    def parent() -> _Lazy | None:
-        if subject.parent is None:
-            return None
-        try:
-            up = store.unit(subject.parent)
-        except NotFound:
-            return None
-        return _Lazy(
-            {
-                "id": lambda: up.id,
-                "level": lambda: up.level,
-                "kind": lambda: up.kind or "",
-                "name": lambda: up.name,
-            }
-        )
-
-    kinds = [d.kind for d in case.documents] + [d.kind for d in decision.documents]
-    subject_facts = _Lazy(
-        {
-            "id": lambda: subject.id,
-            "level": lambda: subject.level,
-            "kind": lambda: subject.kind or "",
-            "status": lambda: subject.status,
-            "trade": lambda: subject.trade or "",
-            "name": lambda: subject.name,
-            "member_count": lambda: len(roster),
-            "union_member_count": lambda: sum(1 for m in roster if m.union_member_since is not None),
-            "min_age": lambda: min(ages(), default=None),
-            "max_age": lambda: max(ages(), default=None),
-            "trades": lambda: list(dict.fromkeys(t for m in roster for t in m.trades)),
-            "communes": lambda: list(dict.fromkeys(m.commune for m in roster)),
-            "leaders": lambda: {role: list(ids) for role, ids in subject.leaders.items()},
-            "leader_count": lambda: sum(len(ids) for ids in subject.leaders.values()),
-            "deputy_count": lambda: holders("deputy"),
-            "documents": lambda: list(dict.fromkeys(kinds)),
-            "months_active": lambda: months_between(subject.founded_on, today) if subject.founded_on else 0,
-            "founded_on": lambda: subject.founded_on,
-            "rating": lambda: subject.rating or "",
-            "contract_signed_share": lambda: (
-                len(signed.intersection(subject.members)) / len(roster) if roster else 0.0
-            ),
-            "meetings_last_year": lambda: sum(1 for day in subject.meetings if today - _YEAR < day <= today),
-        }
-    )
-    case_facts = _Lazy(
-        {
-            "id": lambda: case.id,
-            "workflow": lambda: case.workflow,
-            "state": lambda: case.state,
-            "opened_on": case.opened_at.date,
-            "approvals": lambda: list(dict.fromkeys(a.body for a in case.approvals)),
-            "days_in_state": lambda: max((today - case.entered_at.date()).days, 0),
-            "proposer": lambda: case.proposer,
-        }
-    )
+    ctx = _Context(store, decision)
     actor = decision.actor
     facts: dict[str, Any] = {
-        "subject": subject_facts,
-        "members": members,
-        "case": case_facts,
-        "actor": _Lazy(
-            {"id": lambda: actor.id, "roles": lambda: list(dict.fromkeys(g.role for g in actor.grants))}
-        ),
-        "today": today,
+        "subject": _SubjectFacts(ctx),
+        "members": [_MemberFacts(ctx, m) for m in ctx.roster],
+        "case": _CaseFacts(ctx),
+        "actor": {"id": actor.id, "roles": list(dict.fromkeys(g.role for g in actor.grants))},
+        "today": decision.today,
     }
-    up = parent()
-    if up is not None:
-        facts["parent"] = up
+    parent_id = decision.subject.parent
+    if parent_id is not None:
+        try:
+            up = store.unit(parent_id)
+        except NotFound:
+            pass
+        else:
+            facts["parent"] = {"id": up.id, "level": up.level, "kind": up.kind or "", "name": up.name}
     return facts
 
 

@@ -71,11 +71,17 @@ class Library:
 
     @classmethod
     def from_paths(cls, *paths: str | Path, shipped: bool = False) -> Library:
-        """Read every ``.yaml``/``.yml`` file under ``paths`` (and the shipped ones first, when asked)."""
+        """Read every ``.yaml``/``.yml`` file under ``paths`` (and the shipped ones first, when asked).
+
+        A document under ``paths`` replaces a shipped document of the same kind and id (a province's own
+        ``found-professional-group``); two documents of one kind and id anywhere else are an error (HNG-S008).
+        """
         roots = [shipped_path(), *paths] if shipped else list(paths)
+        home = shipped_path().resolve()
         documents: list[Document] = []
         diagnostics: list[Diagnostic] = []
         seen: dict[tuple[str, str], Document] = {}
+        from_shipped: set[tuple[str, str]] = set()
         read: set[Path] = set()
         files: list[str] = []
         for file, problem in _files(roots):
@@ -91,6 +97,12 @@ class Library:
             if document is None:
                 continue
             key = (document.kind, document.id)
+            is_shipped = shipped and file.resolve().is_relative_to(home)
+            if key in from_shipped and not is_shipped:
+                documents[documents.index(seen[key])] = document
+                seen[key] = document
+                from_shipped.discard(key)
+                continue
             if key in seen:
                 first = seen[key]
                 loc = first.source_map.locate("$.id")
@@ -104,6 +116,8 @@ class Library:
                 continue
             seen[key] = document
             documents.append(document)
+            if is_shipped:
+                from_shipped.add(key)
         return cls(tuple(documents), tuple(diagnostics), tuple(files))
 
     @classmethod

@@ -307,12 +307,28 @@ class Template:
     text: str
     parts: tuple[str | Expression, ...] = attrs.field(repr=False)
 
-    def format(self, facts: Mapping[str, object]) -> str:
-        """The message with each hole replaced by its value (strings without quotes)."""
-        return "".join(
-            part if isinstance(part, str) else render_value(part.evaluate(facts), quote=False)
-            for part in self.parts
-        )
+    def format(self, facts: Mapping[str, object], *, missing: str | None = None) -> str:
+        """The message with each hole replaced by its value (strings without quotes).
+
+        Args:
+            missing: shown for a hole that cannot be evaluated (a fact nobody recorded); when ``None``, such a
+                hole raises.
+
+        Raises:
+            ExpressionError: a hole cannot be evaluated and ``missing`` is ``None``.
+        """
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            try:
+                out.append(render_value(part.evaluate(facts), quote=False))
+            except ExpressionError:
+                if missing is None:
+                    raise
+                out.append(missing)
+        return "".join(out)
 
     def fields(self) -> frozenset[str]:
         """The dotted fact paths the holes read."""

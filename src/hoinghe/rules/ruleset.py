@@ -144,10 +144,8 @@ def compile_rule(
 
 
 def _fill(template: Template, facts: Mapping[str, object]) -> str:
-    try:
-        return template.format(facts)
-    except ExpressionError:
-        return template.text
+    # A value nobody recorded (a birth date) shows as "?" rather than leaving the whole template raw.
+    return template.format(facts, missing="?")
 
 
 @attrs.frozen(eq=False)
