@@ -10,6 +10,8 @@ import pytest
 import world
 from hoinghe import DefinitionError, EffectContext, Refused, RoleGrant, Unit
 from hoinghe.definitions import EffectRef, RoleRef, StateDef, SubjectSpec, TransitionDef, WorkflowDefinition
+from hoinghe.definitions.effects import BUILTIN_EFFECTS
+from hoinghe.engine import BUILTIN
 from hoinghe.org import Actor, Text
 
 FOUNDED = dt.date(2024, 1, 15)
@@ -249,3 +251,7 @@ def test_an_effect_that_raises_a_bug_writes_nothing():
         engine.fire(case.id, "tend", "officer-1")
     assert engine.store.case(case.id).version == 1
     assert engine.store.unit("g-a").meetings == ()  # adopt_rules ran first, and was not written
+
+
+def test_the_engine_implements_every_effect_the_checker_knows():
+    assert set(BUILTIN) == set(BUILTIN_EFFECTS)

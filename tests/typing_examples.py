@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import attrs
+
 import hoinghe
 from hoinghe.definitions import Vocabulary, check_workflow
 
@@ -36,3 +40,37 @@ def titles(profile: hoinghe.Profile) -> dict[str, str]:
 
 def describe(error: hoinghe.DefinitionError) -> list[tuple[str, int | None]]:
     return [(d.code, d.location.line if d.location else None) for d in error.diagnostics]
+
+
+def found_and_explain(engine: hoinghe.Engine, group: hoinghe.Unit) -> list[str]:
+    case: hoinghe.Case = engine.open("found-professional-group", group, "officer")
+    verdict: hoinghe.Verdict = engine.check(
+        case.id, "survey", "officer", documents={"survey_report": "file:///s"}
+    )
+    try:
+        case = engine.fire(
+            case.id, "survey", "officer", documents=[hoinghe.Document("survey_report", "file:///s")]
+        )
+    except hoinghe.Refused as refused:
+        return [b.describe("en") for b in refused.blockers]
+    history: list[hoinghe.Event] = engine.history(case.id)
+    return [verdict.describe("vi"), *(e.kind for e in history)]
+
+
+def an_engine(profile: hoinghe.Profile) -> hoinghe.Engine:
+    def rename(ctx: hoinghe.EffectContext) -> list[hoinghe.Unit]:
+        return [attrs.evolve(ctx.subject, name=ctx.subject.name.upper())]
+
+    seen: list[tuple[int, str]] = []
+
+    def heard(event: hoinghe.Event, case: hoinghe.Case) -> None:
+        seen.append((event.seq, case.state))
+
+    return hoinghe.Engine(
+        profile,
+        hoinghe.MemoryStore(),
+        listeners=[heard],
+        clock=hoinghe.ManualClock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)),
+        effects={"rename": rename},
+        ids=hoinghe.SequentialIds(),
+    )
