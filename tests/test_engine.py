@@ -22,6 +22,7 @@ def test_a_group_is_founded_end_to_end():
     assert unit.founded_on == world.START.date()
     assert unit.members == ("f1", "f2", "f3", "f4", "f5", "f6")
     assert unit.leaders == {"group_leader": ("f1",), "group_deputy": ("f2",)}
+    assert unit.term_start == world.START.date()
     case = engine.fire(case_id, "launch", "officer-1")
     assert (case.state, case.closed) == ("launched", True)
     assert [e.transition for e in engine.history(case_id)] == [
@@ -245,6 +246,13 @@ def test_opening_a_workflow_on_the_wrong_kind_of_unit_is_refused():
         engine.open("found-professional-group", "c-1", "officer-1")
     with pytest.raises(TypeError, match="pass its id"):
         engine.open("dissolve-unit", world.new_group(), "btv-1")
+
+
+def test_founding_a_unit_under_a_unit_of_the_wrong_level_is_refused():
+    engine = world.engine()
+    with pytest.raises(Refused, match=r"cannot sit under p-1 \(province\)") as refused:
+        engine.open("found-professional-group", world.new_group(commune="p-1"), "officer-1")
+    assert refused.value.blockers[0].code == "HNG-B010"
 
 
 def test_founding_a_unit_whose_id_exists_is_refused():

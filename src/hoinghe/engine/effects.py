@@ -12,7 +12,7 @@ The case data each built-in effect reads:
 effect              case data
 ==================  ===============================================================================================
 activate_unit       ``members``, ``trade``, ``name`` (optional): the proposed unit becomes ``active``
-appoint_leaders     ``leaders``: role -> member id (or ids), each on the member list
+appoint_leaders     ``leaders``: role -> member id (or ids), each on the member list; a new term starts
 add_members         ``add_members``: member ids
 remove_members      ``remove_members``: member ids (they also leave any office)
 merge_units         ``absorb``: ids of units of the subject's level; their members move to the subject
@@ -161,7 +161,7 @@ def appoint_leaders(ctx: EffectContext) -> list[Unit]:
         raise _error(
             "dữ liệu hồ sơ chưa nêu người giữ chức danh", "the case data names no leaders ('leaders')"
         )
-    unit = attrs.evolve(ctx.unit(ctx.subject.id), leaders=ctx.subject.leaders)
+    unit = attrs.evolve(ctx.unit(ctx.subject.id), leaders=ctx.subject.leaders, term_start=ctx.today)
     _leaders_on_roster(unit)
     return [unit]
 

@@ -378,7 +378,20 @@ class Engine:
             else:
                 return unit, [_subject_blocker(f"đơn vị {unit.id} đã có", f"a unit {unit.id} exists already")]
             if unit.parent is not None:
-                self.store.unit(unit.parent)
+                parent = self.store.unit(unit.parent)
+                allowed = (
+                    self.profile.hierarchy.parent_levels(unit.level)
+                    if unit.level in self.profile.hierarchy
+                    else ()
+                )
+                if parent.level not in allowed:
+                    return unit, [
+                        _subject_blocker(
+                            f"{unit.level} không thể trực thuộc {parent.id} ({parent.level})",
+                            f"a {unit.level} cannot sit under {parent.id} ({parent.level}); "
+                            f"it sits under: {', '.join(allowed) or 'nothing'}",
+                        )
+                    ]
         else:
             if spec.new:
                 msg = f"workflow {workflow.id!r} founds a unit; pass the new hoinghe.Unit, not an id"

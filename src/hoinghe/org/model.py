@@ -97,6 +97,7 @@ class Unit:
         successor: the unit this one was merged into or converted to.
         rating: the last yearly rating (``strong``, ``good`` ...), if rated.
         meetings: the days the unit met, oldest first.
+        term_start: the day the current leaders' term began (their appointment or recognition).
     """
 
     id: str
@@ -112,6 +113,7 @@ class Unit:
     successor: str | None = None
     rating: str | None = None
     meetings: tuple[date, ...] = ()
+    term_start: date | None = None
 
 
 @attrs.frozen(order=True)
