@@ -421,8 +421,10 @@ class Engine:
         except ValueError as exc:
             return [_data_blocker(str(exc))]
         first = [version.transitions[t] for t in version.machine.triggers(case.state)]
+        if any(not t.by for t in first):
+            return []
         required = [g for t in first for g in required_grants(self.store, t.by, subject)]
-        if not required or any(not t.by for t in first) or granted(actor, required):
+        if granted(actor, required):
             return []
         return [self._permission_blocker(actor, list(dict.fromkeys(required)))]
 
@@ -612,19 +614,25 @@ class Engine:
             blockers.append(_wrong_state(case, transition))
         ahead = attrs.evolve(case, data={**case.data, **data}) if data else case
         try:
-            subject = proposed_subject(self.store.unit(case.subject), ahead.data)
+            # Who decides is read from the case as submitted: data given with this very step (a new member
+            # list) cannot bring the decision within the actor's own reach.
+            stored = self.store.unit(case.subject)
+            submitted = proposed_subject(stored, case.data) if case.data else stored
+            subject = proposed_subject(submitted, data) if data else submitted
         except ValueError as exc:
             blockers.append(_data_blocker(str(exc)))
             return _Plan(Verdict(case.id, transition_id, actor.id, target, tuple(blockers)), case, version)
         system = actor is SYSTEM
         if transition.by and not system:
-            required = required_grants(self.store, transition.by, subject)
+            required = required_grants(self.store, transition.by, submitted)
             if granted(actor, required) is None:
                 blockers.append(self._permission_blocker(actor, required))
         if transition.not_by_proposer and actor.id == case.proposer and not system:
             blockers.append(_proposer(actor))
         blockers.extend(self._document_blockers(case, transition, docs))
-        blockers.extend(_quorum_blockers(case, transition))
+        if transition.approvals is not None:
+            bodies = {str(g) for g in required_grants(self.store, transition.approvals.by, submitted)}
+            blockers.extend(_quorum_blockers(case, transition, bodies))
         today = self.clock.today()
         warnings: list[Blocker] = []
         passed: list[str] = []
@@ -1049,10 +1057,11 @@ class Engine:
         return self._dispatcher.close(timeout)
 
 
-def _quorum_blockers(case: Case, transition: TransitionDef) -> list[Blocker]:
+def _quorum_blockers(case: Case, transition: TransitionDef, required: set[str]) -> list[Blocker]:
+    """A blocker unless enough distinct bodies, each still one the transition requires, approved."""
     if transition.approvals is None:
         return []
-    bodies = {a.body for a in case.approvals if a.transition == transition.id}
+    bodies = {a.body for a in case.approvals if a.transition == transition.id and a.body in required}
     need = transition.approvals.quorum
     if len(bodies) >= need:
         return []

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import attrs
@@ -24,6 +25,15 @@ from hoinghe.records import VersionRecord
 from hoinghe.rules.ruleset import CompiledRule, RuleSet
 
 __all__ = ["Version", "version_hash"]
+
+# Versions shared across engines: by the identity of the definition objects (cheap), and by content hash (so
+# equal definitions loaded twice share one compiled version).  Bounded, least recently used first out.
+_SHARED_SIZE = 256
+_SHARED_LOCK = threading.Lock()
+_BY_OBJECTS: OrderedDict[tuple[int, ...], tuple[WorkflowDefinition, tuple[RulePack, ...], Version]] = (
+    OrderedDict()
+)
+_BY_HASH: OrderedDict[str, Version] = OrderedDict()
 
 
 def version_hash(workflow: WorkflowDefinition, packs: Sequence[RulePack]) -> str:
@@ -62,14 +72,41 @@ class Version:
 
     @classmethod
     def of(cls, workflow: WorkflowDefinition, packs: Sequence[RulePack]) -> Version:
-        return cls(
-            version_hash(workflow, packs),
-            workflow,
-            tuple(packs),
-            compile_machine(workflow),
-            {t.id: t for t in workflow.transitions},
-            _boundaries(packs),
-        )
+        """The version of ``workflow`` with ``packs``, shared by every engine in the process.
+
+        Engines made one after another (a test suite, the replicates of a simulation) reuse the compiled machine
+        and rule sets instead of compiling them again.
+        """
+        key = (id(workflow), *map(id, packs))
+        with _SHARED_LOCK:
+            hit = _BY_OBJECTS.get(key)
+            if (
+                hit is not None
+                and hit[0] is workflow
+                and all(a is b for a, b in zip(hit[1], packs, strict=True))
+            ):
+                _BY_OBJECTS.move_to_end(key)
+                return hit[2]
+        digest = version_hash(workflow, packs)
+        with _SHARED_LOCK:
+            version = _BY_HASH.get(digest)
+            if version is None:
+                version = cls(
+                    digest,
+                    workflow,
+                    tuple(packs),
+                    compile_machine(workflow),
+                    {t.id: t for t in workflow.transitions},
+                    _boundaries(packs),
+                )
+                _BY_HASH[digest] = version
+            _BY_HASH.move_to_end(digest)
+            # The entry keeps the objects alive, so their ids are not reused while it stands.
+            _BY_OBJECTS[key] = (workflow, tuple(packs), version)
+            for table in (_BY_OBJECTS, _BY_HASH):
+                while len(table) > _SHARED_SIZE:
+                    table.popitem(last=False)
+        return version
 
     @classmethod
     def from_record(cls, record: VersionRecord) -> Version:
