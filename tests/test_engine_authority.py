@@ -719,7 +719,8 @@ def test_a1_nobody_opens_a_case_nobody_could_take_a_first_step_in():
             JOINT,
             id="province-only",
             transitions=tuple(
-                attrs.evolve(t, by=(RoleRef("standing_committee", "province"),), approvals=None) for t in JOINT.transitions
+                attrs.evolve(t, by=(RoleRef("standing_committee", "province"),), approvals=None)
+                for t in JOINT.transitions
             ),
         )
     )
