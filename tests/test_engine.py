@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import pickle
+
 import attrs
 import pytest
 
@@ -200,6 +203,34 @@ def test_case_data_accumulates_key_by_key():
     case_id = world.found_until_submitted(engine)
     data = engine.store.case(case_id).data
     assert data == {
+        "members": ("f1", "f2", "f3", "f4", "f5", "f6"),
+        "leaders": {"group_leader": "f1", "group_deputy": "f2"},
+    }
+
+
+def test_records_read_from_the_store_cannot_be_changed_in_place():
+    engine = world.engine()
+    case_id = world.found_until_submitted(engine)
+    case = engine.case(case_id)
+    with pytest.raises(AttributeError):
+        case.data["members"].append("f17")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="cannot be changed"):
+        case.data["members"] = ()  # type: ignore[index]
+    with pytest.raises(TypeError, match="cannot be changed"):
+        engine.history(case_id)[3].data.update(members=[])
+    engine.fire(case_id, "approve", "btv-1", documents=world.DECISION)
+    leaders = engine.store.unit("g-new").leaders
+    with pytest.raises(TypeError, match="cannot be changed"):
+        leaders["group_leader"] = ("f9",)
+    assert engine.history(case_id)[3].data == {"members": ("f1", "f2", "f3", "f4", "f5", "f6")}
+
+
+def test_records_travel_to_other_processes():
+    engine = world.engine()
+    case_id = world.found_until_submitted(engine)
+    case = engine.case(case_id)
+    assert pickle.loads(pickle.dumps(case)) == case  # noqa: S301 - our own bytes
+    assert json.loads(json.dumps(dict(case.data))) == {
         "members": ["f1", "f2", "f3", "f4", "f5", "f6"],
         "leaders": {"group_leader": "f1", "group_deputy": "f2"},
     }

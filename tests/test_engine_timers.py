@@ -34,7 +34,7 @@ def test_a_decision_deadline_reminds_after_fifteen_working_days():
     assert (last.kind, last.transition, last.actor) == ("reminded", "approve", "system")
     (message,) = engine.store.outbox()
     assert message.topic == "deadline.reminder"
-    assert message.payload["to"] == ["standing_committee@c-1", "executive_committee@c-1"]
+    assert message.payload["to"] == ("standing_committee@c-1", "executive_committee@c-1")
     assert engine.store.timers(case_id) == []
     assert engine.tick(timer.due + dt.timedelta(days=30)).reminded == ()  # once only
     assert engine.store.case(case_id).state == "dossier_submitted"

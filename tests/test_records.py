@@ -54,7 +54,7 @@ def test_fold_builds_the_case_from_its_events():
         T0,
         "a",
     )
-    assert case.data == {"members": ["m1"], "leaders": {"x": "m1"}}
+    assert case.data == {"members": ("m1",), "leaders": {"x": "m1"}}
     assert case.documents == (Document("a", "u2"), Document("b", "u3"))
     assert case.approvals == (Approval("decide", "c", "standing_committee@c-1", t2),)
     done = case.then(Event("k", 5, "fired", t3, "d", "end", final=True, transition="decide", from_state="s1"))

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
+from hoinghe.org.frozen import FrozenDict, freeze
 from hoinghe.org.model import Member, Unit
 
 __all__ = [
@@ -36,8 +37,14 @@ __all__ = [
 EventKind = Literal["opened", "fired", "approved", "reminded", "migrated", "refused"]
 
 
+_EMPTY = FrozenDict()
+
+
 def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {} if value is None else dict(value)
+    if not value:
+        return _EMPTY
+    frozen: dict[str, Any] = freeze(value)
+    return frozen
 
 
 @attrs.frozen
@@ -180,7 +187,7 @@ class Case:
             entered_at=event.at if moved else self.entered_at,
             proposer=self.proposer,
             closed=event.final,
-            data={**self.data, **event.data} if event.data else self.data,
+            data=FrozenDict({**self.data, **event.data}) if event.data else self.data,
             documents=merge_documents(self.documents, event.documents) if event.documents else self.documents,
             approvals=approvals,
         )

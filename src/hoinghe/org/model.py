@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import attrs
 
+from hoinghe.org.frozen import FrozenDict
+
 __all__ = ["Actor", "Member", "RoleGrant", "Unit", "UnitStatus", "to_leaders"]
 
 #: Where a unit is in its life: ``proposed`` while a founding case runs, ``active`` once founded, and one of the
@@ -75,7 +77,7 @@ def to_leaders(value: Mapping[Any, Any]) -> dict[str, tuple[str, ...]]:
             msg = f"leaders map a role to member ids, not {role!r}: {holders!r}"
             raise TypeError(msg)
         out[role] = ids
-    return out
+    return FrozenDict(out)
 
 
 @attrs.frozen
