@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import pg
+
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
     "ci", max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -30,3 +32,15 @@ def write_yaml(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The SQLAlchemy URL of the PostgreSQL test server (``HOINGHE_TEST_POSTGRES_URL`` or a throwaway cluster)."""
+    return pg.pg_url()
+
+
+@pytest.fixture
+def postgres_db() -> str:
+    """The SQLAlchemy URL of a new, empty database of its own on the PostgreSQL test server."""
+    return pg.fresh_database()

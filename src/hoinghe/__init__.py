@@ -85,7 +85,9 @@ if TYPE_CHECKING:
     )
     from hoinghe.storage import (
         MemoryStore,
+        SqlStore,
         Store,
+        open_store,
     )
 
 __version__ = "0.1.0"
@@ -136,6 +138,7 @@ _EXPORTS: dict[str, str] = {
     "SourceLocation": "hoinghe.errors",
     "StateDef": "hoinghe.definitions",
     "StorageError": "hoinghe.errors",
+    "SqlStore": "hoinghe.storage",
     "Store": "hoinghe.storage",
     "SubjectSpec": "hoinghe.definitions",
     "SystemClock": "hoinghe.engine",
@@ -152,6 +155,7 @@ _EXPORTS: dict[str, str] = {
     "json_schema": "hoinghe.loading",
     "load_document": "hoinghe.loading",
     "load_profile": "hoinghe.loading",
+    "open_store": "hoinghe.storage",
 }
 
 __all__ = [
@@ -198,6 +202,7 @@ __all__ = [
     "SequentialIds",
     "Severity",
     "SourceLocation",
+    "SqlStore",
     "StateDef",
     "StorageError",
     "Store",
@@ -217,6 +222,7 @@ __all__ = [
     "json_schema",
     "load_document",
     "load_profile",
+    "open_store",
 ]
 
 

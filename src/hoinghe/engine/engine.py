@@ -8,13 +8,14 @@ or nothing.  Listeners hear of it after the commit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,6 +28,7 @@ from hoinghe.engine.calendar import Calendar, VietnamCalendar
 from hoinghe.engine.clock import Clock, SystemClock
 from hoinghe.engine.effects import BUILTIN, Effect, EffectContext, EffectError
 from hoinghe.engine.facts import Decision, build_facts, proposed_subject
+from hoinghe.engine.reader import DecisionReader
 from hoinghe.engine.verdict import Blocker, Option, Refused, Verdict
 from hoinghe.engine.versions import Version
 from hoinghe.errors import (
@@ -193,6 +195,7 @@ class Engine:
         self._ids = ids or _random_id
         self._dispatcher = Dispatcher(listeners, background=listeners_in_background)
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._versions: dict[str, Version] = {}
         self._current: dict[str, Version] = {}
         self._offices = {role.id: role.office for role in profile.roles if role.office is not None}
@@ -311,7 +314,8 @@ class Engine:
         if idempotency_key is not None and (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
             return repeat
         now = self.clock.now()
-        unit, blockers = self._subject_for_opening(version.workflow, subject)
+        reader = DecisionReader(self.store)
+        unit, blockers = self._subject_for_opening(version.workflow, subject, reader)
         case = Case(
             id=self._ids("case"),
             workflow=workflow_id,
@@ -327,7 +331,7 @@ class Engine:
             documents=merge_documents((), docs),
         )
         if who is not SYSTEM and not blockers:
-            blockers.extend(self._may_open(version, case, unit, who))
+            blockers.extend(self._may_open(version, case, unit, who, reader))
         if blockers:
             raise Refused(Verdict(case.id, "open", who.id, None, tuple(blockers)))
         event = Event(
@@ -363,7 +367,7 @@ class Engine:
         return case
 
     def _subject_for_opening(
-        self, workflow: WorkflowDefinition, subject: str | Unit
+        self, workflow: WorkflowDefinition, subject: str | Unit, reader: DecisionReader
     ) -> tuple[Unit, list[Blocker]]:
         spec = workflow.subject
         if isinstance(subject, Unit):
@@ -372,13 +376,13 @@ class Engine:
                 raise TypeError(msg)
             unit = attrs.evolve(subject, status="proposed", founded_on=None)
             try:
-                self.store.unit(unit.id)
+                reader.unit(unit.id)
             except NotFound:
                 pass
             else:
                 return unit, [_subject_blocker(f"đơn vị {unit.id} đã có", f"a unit {unit.id} exists already")]
             if unit.parent is not None:
-                parent = self.store.unit(unit.parent)
+                parent = reader.unit(unit.parent)
                 allowed = (
                     self.profile.hierarchy.parent_levels(unit.level)
                     if unit.level in self.profile.hierarchy
@@ -396,7 +400,7 @@ class Engine:
             if spec.new:
                 msg = f"workflow {workflow.id!r} founds a unit; pass the new hoinghe.Unit, not an id"
                 raise TypeError(msg)
-            unit = self.store.unit(subject)
+            unit = reader.unit(subject)
             if unit.status != "active":
                 return unit, [
                     _subject_blocker(
@@ -414,7 +418,9 @@ class Engine:
             ]
         return unit, []
 
-    def _may_open(self, version: Version, case: Case, unit: Unit, actor: Actor) -> list[Blocker]:
+    def _may_open(
+        self, version: Version, case: Case, unit: Unit, actor: Actor, reader: DecisionReader
+    ) -> list[Blocker]:
         """Whoever may take one of the first steps may open the case."""
         try:
             subject = proposed_subject(unit, case.data) if case.data else unit
@@ -423,7 +429,7 @@ class Engine:
         first = [version.transitions[t] for t in version.machine.triggers(case.state)]
         if any(not t.by for t in first):
             return []
-        required = [g for t in first for g in required_grants(self.store, t.by, subject)]
+        required = [g for t in first for g in required_grants(reader, t.by, subject)]
         if granted(actor, required):
             return []
         return [self._permission_blocker(actor, list(dict.fromkeys(required)))]
@@ -607,6 +613,7 @@ class Engine:
         version = self._version(case.definition)
         transition = self._transition(version, transition_id)
         target = version.machine.destination(case.state, transition_id)
+        reader = DecisionReader(self.store)
         if case.closed:
             return _Plan(Verdict(case.id, transition_id, actor.id, None, (_closed(case),)), case, version)
         blockers: list[Blocker] = []
@@ -616,7 +623,7 @@ class Engine:
         try:
             # Who decides is read from the case as submitted: data given with this very step (a new member
             # list) cannot bring the decision within the actor's own reach.
-            stored = self.store.unit(case.subject)
+            stored = reader.unit(case.subject)
             submitted = proposed_subject(stored, case.data) if case.data else stored
             subject = proposed_subject(submitted, data) if data else submitted
         except ValueError as exc:
@@ -624,14 +631,14 @@ class Engine:
             return _Plan(Verdict(case.id, transition_id, actor.id, target, tuple(blockers)), case, version)
         system = actor is SYSTEM
         if transition.by and not system:
-            required = required_grants(self.store, transition.by, submitted)
+            required = required_grants(reader, transition.by, submitted)
             if granted(actor, required) is None:
                 blockers.append(self._permission_blocker(actor, required))
         if transition.not_by_proposer and actor.id == case.proposer and not system:
             blockers.append(_proposer(actor))
         blockers.extend(self._document_blockers(case, transition, docs))
         if transition.approvals is not None:
-            bodies = {str(g) for g in required_grants(self.store, transition.approvals.by, submitted)}
+            bodies = {str(g) for g in required_grants(reader, transition.approvals.by, submitted)}
             blockers.extend(_quorum_blockers(case, transition, bodies))
         today = self.clock.today()
         warnings: list[Blocker] = []
@@ -639,12 +646,12 @@ class Engine:
         rules = version.rules_for(today, transition, subject.level, subject.kind)
         if rules:
             decision = Decision(ahead, subject, actor, today, docs, self._offices)
-            self._check_rules(version, decision, rules, blockers, warnings, passed)
+            self._check_rules(reader, version, decision, rules, blockers, warnings, passed)
         units: tuple[UnitChange, ...] = ()
         if transition.effects:
             try:
                 units = self._apply_effects(
-                    version, transition, ahead, subject, today, dry_run=not writing or bool(blockers)
+                    reader, version, transition, ahead, subject, today, dry_run=not writing or bool(blockers)
                 )
             except EffectError as exc:
                 blockers.append(Blocker("data", "HNG-B008", exc.message))
@@ -655,6 +662,7 @@ class Engine:
 
     def _check_rules(  # noqa: PLR0917 - private: the lists are the plan being built
         self,
+        reader: DecisionReader,
         version: Version,
         decision: Decision,
         rules: Sequence[CompiledRule],
@@ -663,7 +671,7 @@ class Engine:
         passed: list[str],
     ) -> None:
         try:
-            facts = build_facts(self.store, decision)
+            facts = build_facts(reader, decision)
         except NotFound as exc:
             blockers.append(_data_blocker(f"the member list names someone unknown: {exc}"))
             return
@@ -717,8 +725,9 @@ class Engine:
                 )
         return out
 
-    def _apply_effects(
+    def _apply_effects(  # noqa: PLR0917 - private
         self,
+        reader: DecisionReader,
         version: Version,
         transition: TransitionDef,
         case: Case,
@@ -729,7 +738,7 @@ class Engine:
     ) -> tuple[UnitChange, ...]:
         ids = SequentialIds() if dry_run else self._ids
         ctx = EffectContext(
-            store=self.store,
+            store=reader,
             case=case,
             subject=subject,
             args={},
@@ -745,7 +754,7 @@ class Engine:
         out = []
         for unit in ctx.changed.values():
             try:
-                before: Unit | None = self.store.unit(unit.id)
+                before: Unit | None = reader.unit(unit.id)
             except NotFound:
                 before = None
             out.append(UnitChange(before, unit))
@@ -812,7 +821,11 @@ class Engine:
             if idempotency_key is not None and self._repeat(idempotency_key, fingerprint) is not None:
                 return
             raise
-        self._dispatcher.submit(commit.events, commit.case)
+        pending: list[tuple[tuple[Event, ...], Case]] | None = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending.append((commit.events, commit.case))
+        else:
+            self._dispatcher.submit(commit.events, commit.case)
 
     def _record_refusal(
         self, case: Case, verdict: Verdict, docs: tuple[Document, ...], data: dict[str, Any]
@@ -1045,6 +1058,29 @@ class Engine:
                 f"does not have; map it to one of: {', '.join(target.workflow.state_ids)}"
             )
         return ""
+
+    # ------------------------------------------------------------------------------------------ batches
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Decisions made in the block are written in one store transaction: all of them, or none.
+
+        Refusals and conflicts inside the block undo only their own decision.  Listeners hear of the decisions
+        once the block has committed.  Use it for bulk imports and simulations; a block holds the store (SQLite's
+        write lock) until it ends, so keep it to one thread and a bounded number of decisions.
+        """
+        if getattr(self._local, "pending", None) is not None:
+            yield
+            return
+        pending: list[tuple[tuple[Event, ...], Case]] = []
+        self._local.pending = pending
+        try:
+            with self.store.batch():
+                yield
+        finally:
+            self._local.pending = None
+        for events, case in pending:
+            self._dispatcher.submit(events, case)
 
     # ------------------------------------------------------------------------------------------ listeners
 

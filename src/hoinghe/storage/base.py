@@ -12,6 +12,7 @@ and only if the case is still at the version the decision read and every unit it
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -98,6 +99,13 @@ class Store(OrgReader, Protocol):
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         """What the fire with this idempotency key did, if one did."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block whose commits land together, or none of them (bulk imports, simulation).
+
+        Reads in the block, from the thread that opened it, see the block's own writes; nested blocks join.
+        """
         ...
 
     # ----------------------------------------------------------------------------------- timers, outbox

@@ -7,6 +7,7 @@ Nothing survives the process.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -18,6 +19,31 @@ from hoinghe.org.registry import Org
 from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
 
 __all__ = ["MemoryStore"]
+
+#: The attributes that hold the store's contents, copied at the start of a batch to roll back to.
+_STATE = (
+    "_units",
+    "_members",
+    "_actors",
+    "_memberships",
+    "_cases",
+    "_events",
+    "_timers",
+    "_timers_by_case",
+    "_due",
+    "_outbox",
+    "_keys",
+    "_versions",
+)
+
+
+def _copy(value: object) -> object:
+    """A copy deep enough to roll back: containers of containers are copied, records are shared (immutable)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 class MemoryStore:
@@ -40,6 +66,7 @@ class MemoryStore:
         self._outbox: dict[str, OutboxMessage] = {}
         self._keys: dict[str, IdempotencyRecord] = {}
         self._versions: dict[str, VersionRecord] = {}
+        self._in_batch = False
 
     def __repr__(self) -> str:
         return f"<MemoryStore: {len(self._units)} units, {len(self._cases)} cases>"
@@ -183,6 +210,24 @@ class MemoryStore:
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         return self._keys.get(key)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold the store for the block; if the block raises, put everything back as it was."""
+        with self._lock:
+            if self._in_batch:
+                yield
+                return
+            saved = {name: _copy(getattr(self, name)) for name in _STATE}
+            self._in_batch = True
+            try:
+                yield
+            except BaseException:
+                for name, value in saved.items():
+                    setattr(self, name, value)
+                raise
+            finally:
+                self._in_batch = False
 
     # ----------------------------------------------------------------------------------- timers, outbox
 

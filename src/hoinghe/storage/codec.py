@@ -1,0 +1,105 @@
+"""Records as JSON text, with a payload version, and the chain of migrations that reads older payloads.
+
+Every stored payload is a JSON object carrying ``"v"``: the version of its layout.  Reading a payload written by an
+older hoinghe runs it through :data:`MIGRATIONS` (one function per step, oldest first) before structuring it, so a
+database written years ago still loads (RELIABILITY D-8).  Writing always uses :data:`PAYLOAD_VERSION`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import cattrs
+
+from hoinghe.errors import StorageError
+from hoinghe.org.frozen import FrozenDict
+from hoinghe.org.model import Actor, Member, Unit
+from hoinghe.records import Case, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+
+__all__ = ["MIGRATIONS", "PAYLOAD_VERSION", "decode", "encode", "from_payload", "to_payload"]
+
+#: The layout version written today.
+PAYLOAD_VERSION = 1
+
+Payload = dict[str, Any]
+_R = TypeVar("_R")
+
+#: record kind -> {version: function upgrading a payload of that version to the next}.  Empty while there has been
+#: one layout; a change to a record's fields adds a step here (and a test with a payload of the old layout).
+MIGRATIONS: dict[str, dict[int, Callable[[Payload], Payload]]] = {}
+
+_KINDS: dict[type, str] = {
+    Unit: "unit",
+    Member: "member",
+    Actor: "actor",
+    Case: "case",
+    Event: "event",
+    Timer: "timer",
+    OutboxMessage: "outbox",
+    IdempotencyRecord: "idempotency",
+    VersionRecord: "version",
+}
+
+
+def _converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=False)
+    conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    conv.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    conv.register_unstructure_hook(FrozenDict, lambda d: {k: conv.unstructure(v) for k, v in d.items()})
+    # Case and event data, unit leaders: plain JSON in, frozen by the records' own converters.
+    plain = {dict[str, Any], dict[str, tuple[str, ...]]}
+    conv.register_structure_hook_func(lambda t: t in plain, lambda v, _: v)
+    return conv
+
+
+_CONVERTER = _converter()
+
+
+def to_payload(record: object) -> Payload:
+    """The record as a JSON-ready dict with its layout version."""
+    payload: Payload = _CONVERTER.unstructure(record)
+    payload["v"] = PAYLOAD_VERSION
+    return payload
+
+
+def from_payload(cls: type[_R], payload: Mapping[str, Any]) -> _R:
+    """The record of type ``cls`` from a payload of any known layout version.
+
+    Raises:
+        StorageError: the payload is newer than this hoinghe, or does not fit the record.
+    """
+    kind = _KINDS[cls]
+    body = dict(payload)
+    version = body.pop("v", 1)
+    if not isinstance(version, int) or version > PAYLOAD_VERSION:
+        msg = f"a stored {kind} has layout version {version!r}; this hoinghe reads up to {PAYLOAD_VERSION}: upgrade hoinghe"
+        raise StorageError(msg)
+    steps = MIGRATIONS.get(kind, {})
+    while version < PAYLOAD_VERSION:
+        body = steps[version](body)
+        version += 1
+    try:
+        return _CONVERTER.structure(body, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        msg = f"a stored {kind} does not fit its record: {exc}"
+        raise StorageError(msg) from exc
+
+
+def encode(record: object) -> str:
+    """The record as canonical JSON text (sorted keys, so equal records give equal text)."""
+    return json.dumps(to_payload(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(cls: type[_R], text: str) -> _R:
+    """The record of type ``cls`` from JSON text written by :func:`encode`, of this or an older layout."""
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        msg = f"a stored {_KINDS[cls]} is not JSON: {exc}"
+        raise StorageError(msg) from exc
+    return from_payload(cls, payload)

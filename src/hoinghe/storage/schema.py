@@ -1,0 +1,176 @@
+"""The SQL schema, its version, and the steps that bring an older database up to date.
+
+Tables hold each record as a JSON payload plus the columns queries filter and order on.  Tables whose rows are
+listed in the order they were added (units, cases, outbox) carry an integer primary key ``n`` for that order and
+a unique ``id``.  ``meta`` records the schema version; :func:`upgrade_schema` creates the tables or runs the
+steps of :data:`UPGRADES` from the recorded version on, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hoinghe.errors import StorageError
+
+__all__ = ["SCHEMA_VERSION", "UPGRADES", "metadata", "tables", "upgrade_schema"]
+
+#: The schema this hoinghe writes.
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+_meta = sa.Table(
+    "hoinghe_meta", metadata, sa.Column("key", sa.String(64), primary_key=True), sa.Column("value", sa.Text)
+)
+
+_units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(200), nullable=False, unique=True),
+    sa.Column("level", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64)),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("parent", sa.String(200)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("units_by_level", "level", "kind", "status"),
+)
+
+_members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+_actors = sa.Table(
+    "actors",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+_memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("member_id", sa.String(200), primary_key=True),
+    sa.Column("unit_id", sa.String(200), sa.ForeignKey("units.id"), primary_key=True),
+    sa.Index("memberships_by_unit", "unit_id"),
+)
+
+_cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(200), nullable=False, unique=True),
+    sa.Column("workflow", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(200), nullable=False),
+    sa.Column("closed", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("cases_by_workflow", "workflow", "subject"),
+    sa.Index("cases_by_subject", "subject"),
+)
+
+_events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("case_id", sa.String(200), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+_timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("id", sa.String(400), primary_key=True),
+    sa.Column("case_id", sa.String(200), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("due", sa.Float, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("timers_by_due", "due"),
+    sa.Index("timers_by_case", "case_id"),
+)
+
+_outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(400), nullable=False, unique=True),
+    sa.Column("case_id", sa.String(200), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("topic", sa.String(200), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("delivered", sa.Float),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Index("outbox_pending", "delivered", "n"),
+)
+
+_idempotency = sa.Table(
+    "idempotency",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("case_id", sa.String(200), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+
+_versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("workflow_id", sa.String(200), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+#: The tables by short name: ``tables.units``, ``tables.cases`` ...
+tables = SimpleNamespace(
+    meta=_meta,
+    units=_units,
+    members=_members,
+    actors=_actors,
+    memberships=_memberships,
+    cases=_cases,
+    events=_events,
+    timers=_timers,
+    outbox=_outbox,
+    idempotency=_idempotency,
+    versions=_versions,
+)
+
+#: version -> the step that upgrades a database of that version to the next, in the same transaction.
+UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+
+def _recorded(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table(_meta.name):
+        return None
+    value = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).scalar()
+    return None if value is None else int(value)
+
+
+def upgrade_schema(conn: Connection) -> int:
+    """Create the schema, or upgrade it step by step; returns the version now recorded.
+
+    Raises:
+        StorageError: the database's schema is newer than this hoinghe knows.
+    """
+    found = _recorded(conn)
+    if found is None:
+        metadata.create_all(conn)
+        conn.execute(sa.insert(_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        return SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        msg = f"the database has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"
+        raise StorageError(msg)
+    while found < SCHEMA_VERSION:
+        UPGRADES[found](conn)
+        found += 1
+        conn.execute(sa.update(_meta).where(_meta.c.key == "schema_version").values(value=str(found)))
+    return found

@@ -1,0 +1,585 @@
+"""The SQL store: SQLite by default, PostgreSQL when many processes or machines share one database.
+
+Built on SQLAlchemy 2 Core (no ORM).  Records are kept as JSON payloads (:mod:`hoinghe.storage.codec`) beside the
+columns queries filter on.  A decision is one transaction: the case row is updated only if its version is still
+the one read (``UPDATE ... WHERE version = :expected``), every unit changed only if it still equals what was read,
+the event row's primary key (case, seq) refuses a duplicate, and the idempotency key's primary key refuses a second
+use.  Anything else that goes wrong rolls the transaction back whole and raises
+:class:`~hoinghe.errors.StorageError`.
+
+SQLite: WAL journal, foreign keys on, a busy timeout, ``synchronous`` FULL unless told otherwise (NORMAL is faster
+and, in WAL mode, can lose the last transactions on power loss, never corrupt the database), and writes begin with
+``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing with "database is locked".
+
+PostgreSQL: serialization failures and deadlocks are retried with bounded, jittered exponential backoff; a decision
+that still fails raises :class:`~hoinghe.errors.StorageError`, never leaving part of it written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from hoinghe.errors import ConflictError, NotFound, StorageError
+from hoinghe.org.hierarchy import Hierarchy
+from hoinghe.org.model import Actor, Member, Unit, UnitStatus
+from hoinghe.org.registry import Org
+from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+from hoinghe.storage.codec import decode, encode
+from hoinghe.storage.memory import MemoryStore
+from hoinghe.storage.schema import SCHEMA_VERSION, metadata, tables, upgrade_schema
+
+__all__ = ["DEFAULT_URL", "SqlStore", "Synchronous", "open_store"]
+
+#: Where ``hoinghe`` keeps its data when told nothing else: a SQLite file in the working directory.
+DEFAULT_URL = "sqlite:///hoinghe.db"
+
+Synchronous = Literal["FULL", "NORMAL", "EXTRA", "OFF"]
+_R = TypeVar("_R")
+_PG_RETRY_CODES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_T = tables
+
+
+def _by_id(table: sa.Table) -> sa.Select[Any]:
+    return sa.select(table.c.payload).where(table.c.id == sa.bindparam("key"))
+
+
+# Statements of the hot paths, built once: building a statement costs more than running it on SQLite.
+_SELECT = {name: _by_id(getattr(_T, name)) for name in ("units", "members", "actors", "cases")}
+_UNIT_FOR_UPDATE = _by_id(_T.units).with_for_update()
+_CASE_EXISTS = sa.select(_T.cases.c.id).where(_T.cases.c.id == sa.bindparam("key"))
+_MEMBER_EXISTS = sa.select(_T.members.c.id).where(_T.members.c.id == sa.bindparam("key"))
+_CASE_VERSION = sa.select(_T.cases.c.version).where(_T.cases.c.id == sa.bindparam("key"))
+_UPDATE_CASE = sa.update(_T.cases).where(
+    _T.cases.c.id == sa.bindparam("key"), _T.cases.c.version == sa.bindparam("expected")
+)
+_UPDATE = {
+    name: sa.update(getattr(_T, name)).where(getattr(_T, name).c.id == sa.bindparam("key"))
+    for name in ("units", "members", "actors")
+}
+_DELETE_MEMBERSHIPS = sa.delete(_T.memberships).where(_T.memberships.c.unit_id == sa.bindparam("key"))
+_DELETE_TIMERS_OF_CASE = sa.delete(_T.timers).where(_T.timers.c.case_id == sa.bindparam("key"))
+_EVENTS_OF_CASE = (
+    sa.select(_T.events.c.payload)
+    .where(_T.events.c.case_id == sa.bindparam("key"), _T.events.c.seq > sa.bindparam("after"))
+    .order_by(_T.events.c.seq)
+)
+_MEMBERSHIPS = (
+    sa.select(_T.units.c.payload)
+    .join(_T.memberships, _T.memberships.c.unit_id == _T.units.c.id)
+    .where(_T.memberships.c.member_id == sa.bindparam("key"))
+    .order_by(_T.units.c.n)
+)
+_IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
+
+_DECODED: dict[tuple[type, str], Any] = {}
+_DECODED_SIZE = 50_000
+
+
+def _decoded(cls: type[_R], text: str) -> _R:
+    """``decode``, remembered by payload text: records are immutable, so the same text is the same record."""
+    key = (cls, text)
+    found = _DECODED.get(key)
+    if found is None:
+        if len(_DECODED) >= _DECODED_SIZE:
+            _DECODED.clear()  # a simple bound; refilling costs one decode per record read
+        found = _DECODED[key] = decode(cls, text)
+    record: _R = found
+    return record
+
+
+def _epoch(at: dt.datetime) -> float:
+    return at.timestamp()
+
+
+def _pg_retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, sa.exc.DBAPIError) and getattr(orig, "sqlstate", None) in _PG_RETRY_CODES
+
+
+class SqlStore:
+    """A :class:`~hoinghe.storage.Store` in a SQL database.
+
+    Args:
+        url: a SQLAlchemy URL: ``sqlite:///path/to/file.db`` (the default, ``hoinghe.db`` here),
+            ``sqlite://`` for a private in-memory database, or ``postgresql+psycopg://user@host/db``.
+        synchronous: SQLite's durability level: ``FULL`` (default: a committed decision survives power loss),
+            ``NORMAL`` (faster; in WAL mode the last commits may be lost on power loss, the file stays sound).
+        busy_timeout_ms: how long a SQLite writer waits for another before giving up.
+        create: create or upgrade the schema on connect (``hoinghe db upgrade`` does it explicitly).
+        retries: attempts for a PostgreSQL decision that hits a serialization failure or a deadlock.
+
+    Raises:
+        StorageError: the database cannot be reached, or its schema is newer than this hoinghe.
+    """
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout_ms: int = 30_000,
+        create: bool = True,
+        retries: int = 8,
+    ) -> None:
+        self.url = url
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self._retries = retries
+        self._local = threading.local()
+        try:
+            self._engine = self._make_engine(url)
+            if create:
+                self.upgrade()
+            else:
+                self._check_version()
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot open the database {self._shown()}: {exc}"
+            raise StorageError(msg) from exc
+
+    def __repr__(self) -> str:
+        return f"<SqlStore {self._shown()}>"
+
+    def _shown(self) -> str:
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    # ----------------------------------------------------------------------------------------- connecting
+
+    def _make_engine(self, url: str) -> Engine:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            memory = parsed.database in (None, "", ":memory:")
+            engine = sa.create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": self.busy_timeout_ms / 1000},
+                poolclass=sa.pool.StaticPool if memory else sa.pool.QueuePool,
+            )
+            self._sqlite_events(engine, memory=memory)
+            return engine
+        return sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+
+    def _sqlite_events(self, engine: Engine, *, memory: bool) -> None:
+        synchronous, timeout = self.synchronous, self.busy_timeout_ms
+
+        @sa_event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling would BEGIN too late; SQLAlchemy's recipe takes it over.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+            cursor.close()
+
+        @sa_event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get("hoinghe_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def pragmas(self) -> dict[str, Any]:
+        """SQLite's settings on a connection of this store, as SQLite reports them (D-5)."""
+        with self._engine.connect() as conn:
+            return {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+            }
+
+    @contextlib.contextmanager
+    def _connection(self, *, write: bool) -> Iterator[Connection]:
+        """A connection in a transaction: the batch's, or a new one committed at the end."""
+        batch: Connection | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            if not write:
+                yield batch
+                return
+            # A savepoint per write: a conflict undoes that decision only, and the batch goes on.
+            with batch.begin_nested():
+                yield batch
+            return
+        with self._engine.connect() as raw:
+            conn = raw.execution_options(hoinghe_write=write)
+            with conn.begin():
+                yield conn
+
+    def _run(self, work: Callable[[Connection], _R], *, write: bool) -> _R:
+        """Run ``work`` in one transaction, retrying PostgreSQL's transient failures; errors become ours."""
+        attempts = (
+            1
+            if getattr(self._local, "batch", None) is not None or self.dialect != "postgresql"
+            else self._retries
+        )
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_random_exponential(multiplier=0.005, max=0.5),
+            retry=retry_if_exception(_pg_retryable),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt, self._connection(write=write) as conn:
+                    return work(conn)
+        except (ConflictError, NotFound, StorageError):
+            raise
+        except sa.exc.IntegrityError as exc:
+            msg = f"another decision wrote the same record first: {exc.orig}"
+            raise ConflictError(msg) from exc
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"the database failed; nothing was written: {exc}"
+            raise StorageError(msg) from exc
+        raise AssertionError  # pragma: no cover - Retrying either returns or raises
+
+    # ----------------------------------------------------------------------------------------- schema
+
+    def upgrade(self) -> int:
+        """Create the tables, or bring an older schema up to this hoinghe's; returns the schema version."""
+        with self._engine.connect() as raw:
+            conn = raw.execution_options(hoinghe_write=True)
+            with conn.begin():
+                return upgrade_schema(conn)
+
+    def schema_version(self) -> int | None:
+        """The schema version recorded in the database; ``None`` when it has no hoinghe tables."""
+        with self._engine.connect() as conn:
+            if not sa.inspect(conn).has_table(_T.meta.name):
+                return None
+            value = conn.execute(sa.select(_T.meta.c.value).where(_T.meta.c.key == "schema_version")).scalar()
+            return None if value is None else int(value)
+
+    def _check_version(self) -> None:
+        found = self.schema_version()
+        if found is None or found < SCHEMA_VERSION:
+            msg = f"the database {self._shown()} has schema {found}, this hoinghe needs {SCHEMA_VERSION}: run hoinghe db upgrade"
+            raise StorageError(msg)
+        if found > SCHEMA_VERSION:
+            msg = f"the database {self._shown()} has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"
+            raise StorageError(msg)
+
+    # ----------------------------------------------------------------------------------------- batches
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every commit in the block goes into one transaction: all of them land, or none (bulk imports, simulation).
+
+        Reads in the block (from this thread) see the block's own writes.  Nested blocks join the outer one.
+        """
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        try:
+            with self._engine.connect() as raw:
+                conn = raw.execution_options(hoinghe_write=True)
+                with conn.begin():
+                    self._local.batch = conn
+                    try:
+                        yield
+                    finally:
+                        self._local.batch = None
+        except (ConflictError, NotFound, StorageError):
+            raise
+        except sa.exc.IntegrityError as exc:
+            msg = f"another decision wrote the same record first: {exc.orig}"
+            raise ConflictError(msg) from exc
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"the database failed; nothing of the batch was written: {exc}"
+            raise StorageError(msg) from exc
+
+    # ----------------------------------------------------------------------------------------- organisation
+
+    def _get(self, table: str, kind: str, cls: type[_R], key: str) -> _R:
+        statement = _SELECT[table]
+
+        def read(conn: Connection) -> _R:
+            text = conn.execute(statement, {"key": key}).scalar()
+            if text is None:
+                raise NotFound(kind, key)
+            return _decoded(cls, text)
+
+        return self._run(read, write=False)
+
+    def unit(self, unit_id: str) -> Unit:
+        return self._get("units", "unit", Unit, unit_id)
+
+    def member(self, member_id: str) -> Member:
+        return self._get("members", "member", Member, member_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        return self._get("actors", "actor", Actor, actor_id)
+
+    def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
+        def read(conn: Connection) -> list[Unit]:
+            if conn.execute(_MEMBER_EXISTS, {"key": member_id}).first() is None:
+                raise NotFound("member", member_id)
+            units = [
+                _decoded(Unit, text) for text in conn.execute(_MEMBERSHIPS, {"key": member_id}).scalars()
+            ]
+            return [u for u in units if status is None or u.status == status]
+
+        return self._run(read, write=False)
+
+    def put_org(
+        self, *, units: Iterable[Unit] = (), members: Iterable[Member] = (), actors: Iterable[Actor] = ()
+    ) -> None:
+        units, members, actors = list(units), list(members), list(actors)
+
+        def write(conn: Connection) -> None:
+            for member in members:
+                _upsert(conn, "members", member.id, {"payload": encode(member)})
+            for actor in actors:
+                _upsert(conn, "actors", actor.id, {"payload": encode(actor)})
+            for unit in units:
+                _put_unit(conn, unit)
+
+        self._run(write, write=True)
+
+    def units(
+        self, *, level: str | None = None, kind: str | None = None, status: UnitStatus | None = None
+    ) -> Iterator[Unit]:
+        query = sa.select(_T.units.c.payload).order_by(_T.units.c.n)
+        for column, value in (("level", level), ("kind", kind), ("status", status)):
+            if value is not None:
+                query = query.where(_T.units.c[column] == value)
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return (_decoded(Unit, text) for text in texts)
+
+    def org(self, hierarchy: Hierarchy) -> Org:
+        def read(conn: Connection) -> Org:
+            units = [
+                decode(Unit, t)
+                for t in conn.execute(sa.select(_T.units.c.payload).order_by(_T.units.c.n)).scalars()
+            ]
+            members = [decode(Member, t) for t in conn.execute(sa.select(_T.members.c.payload)).scalars()]
+            actors = [decode(Actor, t) for t in conn.execute(sa.select(_T.actors.c.payload)).scalars()]
+            return Org.build(hierarchy, units, members, actors)
+
+        return self._run(read, write=False)
+
+    # ----------------------------------------------------------------------------------------- cases
+
+    def case(self, case_id: str) -> Case:
+        return self._get("cases", "case", Case, case_id)
+
+    def cases(
+        self,
+        *,
+        workflow: str | None = None,
+        subject: str | None = None,
+        state: str | None = None,
+        closed: bool | None = None,
+    ) -> Iterator[Case]:
+        query = sa.select(_T.cases.c.payload).order_by(_T.cases.c.n)
+        for column, value in (
+            ("workflow", workflow),
+            ("subject", subject),
+            ("state", state),
+            ("closed", closed),
+        ):
+            if value is not None:
+                query = query.where(_T.cases.c[column] == value)
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return (_decoded(Case, text) for text in texts)
+
+    def events(self, case_id: str, *, after: int = 0) -> list[Event]:
+        def read(conn: Connection) -> list[Event]:
+            if conn.execute(_CASE_EXISTS, {"key": case_id}).first() is None:
+                raise NotFound("case", case_id)
+            rows = conn.execute(_EVENTS_OF_CASE, {"key": case_id, "after": after}).scalars()
+            return [_decoded(Event, text) for text in rows]
+
+        return self._run(read, write=False)
+
+    def commit(self, commit: Commit) -> None:
+        self._run(lambda conn: _write_commit(conn, commit), write=True)
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        def read(conn: Connection) -> IdempotencyRecord | None:
+            row = conn.execute(_IDEMPOTENCY, {"key": key}).first()
+            return None if row is None else IdempotencyRecord(row.key, row.fingerprint, row.case_id, row.seq)
+
+        return self._run(read, write=False)
+
+    # ----------------------------------------------------------------------------------------- timers, outbox
+
+    def due_timers(self, now: dt.datetime) -> list[Timer]:
+        query = (
+            sa.select(_T.timers.c.payload)
+            .where(_T.timers.c.due <= _epoch(now))
+            .order_by(_T.timers.c.due, _T.timers.c.id)
+        )
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return [decode(Timer, text) for text in texts]
+
+    def timers(self, case_id: str) -> list[Timer]:
+        query = (
+            sa.select(_T.timers.c.payload)
+            .where(_T.timers.c.case_id == case_id)
+            .order_by(_T.timers.c.due, _T.timers.c.id)
+        )
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return [decode(Timer, text) for text in texts]
+
+    def outbox(self) -> list[OutboxMessage]:
+        query = sa.select(_T.outbox.c.payload).where(_T.outbox.c.delivered.is_(None)).order_by(_T.outbox.c.n)
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return [decode(OutboxMessage, text) for text in texts]
+
+    # ----------------------------------------------------------------------------------------- versions
+
+    def put_version(self, record: VersionRecord) -> None:
+        def write(conn: Connection) -> None:
+            found = conn.execute(
+                sa.select(_T.versions.c.hash).where(_T.versions.c.hash == record.hash)
+            ).first()
+            if found is None:
+                conn.execute(
+                    sa.insert(_T.versions).values(
+                        hash=record.hash, workflow_id=record.workflow_id, payload=encode(record)
+                    )
+                )
+
+        # Another process may keep the same version meanwhile: the same content, by its hash.
+        with contextlib.suppress(ConflictError):
+            self._run(write, write=True)
+
+    def version(self, version_hash: str) -> VersionRecord:
+        def read(conn: Connection) -> VersionRecord:
+            text = conn.execute(
+                sa.select(_T.versions.c.payload).where(_T.versions.c.hash == version_hash)
+            ).scalar()
+            if text is None:
+                raise NotFound("definition version", version_hash)
+            return decode(VersionRecord, text)
+
+        return self._run(read, write=False)
+
+
+def open_store(url: str | None = None, **options: Any) -> SqlStore | MemoryStore:
+    """The store a URL names: ``memory://`` for a :class:`~hoinghe.storage.memory.MemoryStore`, any other URL
+    (``sqlite:///file.db``, ``postgresql+psycopg://...``) for a :class:`SqlStore`; :data:`DEFAULT_URL` when ``None``.
+    """
+    if url == "memory://":
+        return MemoryStore()
+    return SqlStore(url or DEFAULT_URL, **options)
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def _upsert(conn: Connection, table: str, key: str, values: dict[str, Any]) -> None:
+    updated = conn.execute(_UPDATE[table], {"key": key, **values})
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(getattr(_T, table)), {"id": key, **values})
+
+
+def _put_unit(conn: Connection, unit: Unit) -> None:
+    _upsert(
+        conn,
+        "units",
+        unit.id,
+        {
+            "level": unit.level,
+            "kind": unit.kind,
+            "status": unit.status,
+            "parent": unit.parent,
+            "payload": encode(unit),
+        },
+    )
+    conn.execute(_DELETE_MEMBERSHIPS, {"key": unit.id})
+    members = list(dict.fromkeys(unit.members))
+    if members:
+        conn.execute(sa.insert(_T.memberships), [{"unit_id": unit.id, "member_id": m} for m in members])
+
+
+def _case_columns(case: Case) -> dict[str, Any]:
+    return {
+        "workflow": case.workflow,
+        "subject": case.subject,
+        "state": case.state,
+        "closed": case.closed,
+        "version": case.version,
+        "payload": encode(case),
+    }
+
+
+def _write_commit(conn: Connection, commit: Commit) -> None:
+    case = commit.case
+    seqs = [e.seq for e in commit.events]
+    expected = commit.expected_version
+    if seqs != list(range(expected + 1, expected + 1 + len(seqs))) or (seqs and seqs[-1] != case.version):
+        msg = f"events {seqs} do not continue case {case.id} at version {expected}"
+        raise ValueError(msg)
+    if expected == 0:
+        if conn.execute(_CASE_EXISTS, {"key": case.id}).first() is not None:
+            msg = f"case {case.id} exists already"
+            raise ConflictError(msg, expected=0)
+        conn.execute(sa.insert(_T.cases), {"id": case.id, **_case_columns(case)})
+    else:
+        updated = conn.execute(_UPDATE_CASE, {"key": case.id, "expected": expected, **_case_columns(case)})
+        if updated.rowcount != 1:
+            actual = conn.execute(_CASE_VERSION, {"key": case.id}).scalar()
+            msg = f"case {case.id} is at version {actual}, not {expected}; read it again"
+            raise ConflictError(msg, expected=expected, actual=actual)
+    for change in commit.units:
+        stored = conn.execute(_UNIT_FOR_UPDATE, {"key": change.after.id}).scalar()
+        if (None if stored is None else _decoded(Unit, stored)) != change.before:
+            msg = f"unit {change.after.id} changed since case {case.id} read it; read it again"
+            raise ConflictError(msg)
+        _put_unit(conn, change.after)
+    for member in commit.members:
+        _upsert(conn, "members", member.id, {"payload": encode(member)})
+    if commit.events:
+        conn.execute(
+            sa.insert(_T.events),
+            [
+                {"case_id": e.case_id, "seq": e.seq, "kind": e.kind, "payload": encode(e)}
+                for e in commit.events
+            ],
+        )
+    if commit.timers is not None:
+        conn.execute(_DELETE_TIMERS_OF_CASE, {"key": case.id})
+        if commit.timers:
+            conn.execute(
+                sa.insert(_T.timers),
+                [
+                    {"id": t.id, "case_id": t.case_id, "due": _epoch(t.due), "payload": encode(t)}
+                    for t in commit.timers
+                ],
+            )
+    if commit.done_timers:
+        conn.execute(sa.delete(_T.timers).where(_T.timers.c.id.in_(commit.done_timers)))
+    if commit.outbox:
+        conn.execute(
+            sa.insert(_T.outbox),
+            [
+                {"key": m.key, "case_id": m.case_id, "seq": m.seq, "topic": m.topic, "payload": encode(m)}
+                for m in commit.outbox
+            ],
+        )
+    key = commit.idempotency
+    if key is not None:
+        conn.execute(
+            sa.insert(_T.idempotency).values(
+                key=key.key, fingerprint=key.fingerprint, case_id=key.case_id, seq=key.seq
+            )
+        )
+
+
+_ = metadata  # the tables' metadata, re-exported for tools that inspect the schema
