@@ -626,6 +626,7 @@ class Engine:
             stored = reader.unit(case.subject)
             submitted = proposed_subject(stored, case.data) if case.data else stored
             subject = proposed_subject(submitted, data) if data else submitted
+            reader.prefetch_members(dict.fromkeys([*submitted.members, *subject.members]))
         except ValueError as exc:
             blockers.append(_data_blocker(str(exc)))
             return _Plan(Verdict(case.id, transition_id, actor.id, target, tuple(blockers)), case, version)

@@ -7,6 +7,8 @@ decision one consistent view of each record.  The memory goes with the decision.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.storage.base import OrgReader
 
@@ -36,6 +38,13 @@ class DecisionReader:
         if found is None:
             found = self._members[member_id] = self._store.member(member_id)
         return found
+
+    def prefetch_members(self, member_ids: Iterable[str]) -> None:
+        """Read the members not yet read in one call, when the store can (a SQL store: one query)."""
+        wanted = [m for m in member_ids if m not in self._members]
+        many = getattr(self._store, "members_by_id", None)
+        if len(wanted) > 1 and many is not None:
+            self._members.update(many(wanted))
 
     def actor(self, actor_id: str) -> Actor:
         found = self._actors.get(actor_id)

@@ -62,6 +62,10 @@ class Store(OrgReader, Protocol):
         """Every unit, optionally of one level, kind and status, in the order they were added."""
         ...
 
+    def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
+        """The members with these ids that exist, by id, read at once (a member list of forty is one query)."""
+        ...
+
     def org(self, hierarchy: Hierarchy) -> Org:
         """A snapshot of the whole organisation, for reports and checks."""
         ...

@@ -91,6 +91,10 @@ class MemoryStore:
         except KeyError:
             raise NotFound("actor", actor_id) from None
 
+    def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
+        members = self._members
+        return {m: members[m] for m in member_ids if m in members}
+
     def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
         self.member(member_id)
         units = [self._units[u] for u in tuple(self._memberships.get(member_id, ()))]

@@ -78,6 +78,7 @@ _MEMBERSHIPS = (
     .where(_T.memberships.c.member_id == sa.bindparam("key"))
     .order_by(_T.units.c.n)
 )
+_MEMBERS_IN = sa.select(_T.members.c.payload).where(_T.members.c.id.in_(sa.bindparam("ids", expanding=True)))
 _IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
 
 _DECODED: dict[tuple[type, str], Any] = {}
@@ -323,6 +324,17 @@ class SqlStore:
 
     def actor(self, actor_id: str) -> Actor:
         return self._get("actors", "actor", Actor, actor_id)
+
+    def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
+        ids = list(dict.fromkeys(member_ids))
+        if not ids:
+            return {}
+
+        def read(conn: Connection) -> dict[str, Member]:
+            found = [_decoded(Member, text) for text in conn.execute(_MEMBERS_IN, {"ids": ids}).scalars()]
+            return {m.id: m for m in found}
+
+        return self._run(read, write=False)
 
     def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
         def read(conn: Connection) -> list[Unit]:
