@@ -38,12 +38,14 @@ if TYPE_CHECKING:
         ManualClock,
         Option,
         Refused,
+        ReplayReport,
         SequentialIds,
         SystemClock,
         TickReport,
         Verdict,
         VietnamCalendar,
         WeekdayCalendar,
+        replay,
     )
     from hoinghe.errors import (
         ConflictError,
@@ -129,6 +131,7 @@ _EXPORTS: dict[str, str] = {
     "Profile": "hoinghe.definitions",
     "ProfileDef": "hoinghe.definitions",
     "Refused": "hoinghe.engine",
+    "ReplayReport": "hoinghe.engine",
     "RoleGrant": "hoinghe.org",
     "RoleRef": "hoinghe.definitions",
     "RuleDef": "hoinghe.definitions",
@@ -156,6 +159,7 @@ _EXPORTS: dict[str, str] = {
     "load_document": "hoinghe.loading",
     "load_profile": "hoinghe.loading",
     "open_store": "hoinghe.storage",
+    "replay": "hoinghe.engine",
 }
 
 __all__ = [
@@ -195,6 +199,7 @@ __all__ = [
     "Profile",
     "ProfileDef",
     "Refused",
+    "ReplayReport",
     "RoleGrant",
     "RoleRef",
     "RuleDef",
@@ -223,6 +228,7 @@ __all__ = [
     "load_document",
     "load_profile",
     "open_store",
+    "replay",
 ]
 
 

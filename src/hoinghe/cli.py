@@ -2,21 +2,32 @@
 
 Imports of the library happen inside each command, so ``hoinghe --help`` starts fast.  Errors print one clear line
 per problem and exit non-zero; ``--json`` gives machine-readable output where a program reads it.
+
+Exit codes of the commands on a database (``db``, ``org``, ``case``, ``replay``): 0 done; 1 not found, a storage
+failure, an invalid definition, or (``replay``) differences found; 2 bad input (JSON, options, an organisation
+file); 3 refused (every blocker is printed); 4 conflict (the case moved on, or an idempotency key was reused).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from hoinghe.definitions import Profile, WorkflowDefinition
+    from hoinghe.engine import Blocker, Engine, Verdict
     from hoinghe.errors import Diagnostic
     from hoinghe.loading import Library
+    from hoinghe.org import Unit
+    from hoinghe.records import Case, Event
+    from hoinghe.storage import Store
 
 __all__ = ["app", "main"]
 
@@ -229,6 +240,703 @@ def rules(
     typer.echo("|---|---|---|")
     for name, param in params.items():
         typer.echo(f"| `{name}` | {param.value!r} | {param.tighten} |")
+
+
+# ================================================================================================ the database
+
+db_app = typer.Typer(help="The database: create it, or upgrade its schema.", no_args_is_help=True)
+org_app = typer.Typer(help="The organisation in the database: units, members, actors.", no_args_is_help=True)
+case_app = typer.Typer(help="Open, fire, show and list workflow cases.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(case_app, name="case")
+
+EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_CONFLICT = 1, 2, 3, 4
+_R = TypeVar("_R")
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="HOINGHE_DB",
+        show_default=False,
+        help="Database URL: sqlite:///file.db, postgresql+psycopg://user@host/db "
+        "[default: sqlite:///hoinghe.db in this folder].",
+    ),
+]
+ProfileOpt = Annotated[str, typer.Option("--profile", help="The profile whose workflows run.")]
+WorkflowsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--workflows", "--path", "-p", help="A province's YAML files or folders (profiles, workflows, packs)."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON, for a program to read.")]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of refusal messages.")]
+ActorOpt = Annotated[str, typer.Option("--actor", "-a", help="Who acts: an actor id in the database.")]
+DataOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--data", help='Case data as a JSON object, e.g. \'{"members": ["f1", "f2"]}\', or @file.json.'
+    ),
+]
+DocumentOpt = Annotated[
+    list[str] | None,
+    typer.Option("--document", "-d", help="A document submitted, as KIND=URI; repeat for more."),
+]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--key", help="An idempotency key: the same request with the same key again changes nothing."
+    ),
+]
+
+
+def _language(lang: Lang) -> Any:
+    return "vi" if lang is Lang.vi else "en"
+
+
+def _first_line(exc: BaseException) -> str:
+    # Driver errors add a "Background on this error" paragraph; the first line says what happened.
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+@contextlib.contextmanager
+def _reported(lang: Lang = Lang.en, *, as_json: bool = False) -> Iterator[None]:
+    """Turn hoinghe's errors into one line each (every blocker of a refusal) and the documented exit code."""
+    from hoinghe.errors import ConflictError, DefinitionError, HoingheError, StorageError  # noqa: PLC0415
+
+    try:
+        yield
+    except ConflictError as exc:
+        raise _fail(f"conflict: {_first_line(exc)}", EXIT_CONFLICT) from None
+    except StorageError as exc:
+        raise _fail(f"storage: {_first_line(exc)}", EXIT_ERROR) from None
+    except DefinitionError as exc:
+        for d in exc.diagnostics:
+            typer.echo(str(d), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    except HoingheError as exc:
+        # A refusal is known by its verdict, so that commands which decide nothing need not import the engine.
+        verdict: Verdict | None = getattr(exc, "verdict", None)
+        if verdict is not None:
+            _print_refusal(verdict, lang, as_json=as_json)
+            raise typer.Exit(EXIT_REFUSED) from None
+        raise _fail(str(exc), EXIT_ERROR) from None  # NotFound, MigrationError ...
+    except ValueError as exc:  # case data the engine refuses to keep (too large, too deep)
+        raise _fail(str(exc), EXIT_USAGE) from None
+
+
+def _print_refusal(verdict: Verdict, lang: Lang, *, as_json: bool) -> None:
+    if as_json:
+        out = {
+            "refused": {
+                "case": verdict.case_id,
+                "transition": verdict.transition,
+                "actor": verdict.actor,
+                "blockers": [_blocker_json(b) for b in verdict.blockers],
+            }
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"hoinghe: case {verdict.case_id}: {verdict.transition} refused for {verdict.actor}:", err=True
+    )
+    for blocker in verdict.blockers:
+        _echo_blocker(blocker, lang, "  ", err=True)
+
+
+def _echo_blocker(blocker: Blocker, lang: Lang, indent: str, *, err: bool = False) -> None:
+    typer.echo(f"{indent}{blocker.describe(_language(lang))}", err=err)
+    for line in blocker.explanation:
+        typer.echo(f"{indent}    {line}", err=err)
+
+
+def _blocker_json(blocker: Blocker) -> dict[str, Any]:
+    return {
+        "kind": blocker.kind,
+        "code": blocker.code,
+        "message": {"vi": blocker.message.get("vi"), "en": blocker.message.get("en")},
+        "rule_id": blocker.rule_id,
+        "citation": None if blocker.citation is None else str(blocker.citation),
+        "explanation": list(blocker.explanation),
+        "required": list(blocker.required),
+    }
+
+
+def _record_json(record: object) -> dict[str, Any]:
+    from hoinghe.storage.codec import to_payload  # noqa: PLC0415
+
+    payload = to_payload(record)
+    payload.pop("v", None)
+    return payload
+
+
+def _url(db: str | None) -> str:
+    """The database URL to use; a URL that cannot be parsed is a usage error."""
+    from hoinghe.storage import DEFAULT_URL  # noqa: PLC0415
+
+    url = db or DEFAULT_URL
+    if url == "memory://":
+        return url
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    try:
+        sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise _fail(
+            f"--db {url!r} is not a database URL; write sqlite:///file.db or postgresql+psycopg://user@host/db",
+            EXIT_USAGE,
+        ) from None
+    return url
+
+
+def _shown(url: str) -> str:
+    if url == "memory://":
+        return url
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def _store(db: str | None, *, create: bool = False) -> Iterator[Store]:
+    """The store at ``db``; without ``create``, a SQLite file that does not exist is an error, not a new file."""
+    from hoinghe.storage import open_store  # noqa: PLC0415
+
+    url = _url(db)
+    if not create and url != "memory://":
+        import sqlalchemy as sa  # noqa: PLC0415
+
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(parsed.database or "")
+            if not path.exists():
+                raise _fail(
+                    f"no database at {path}; create it with: hoinghe db upgrade --db {_shown(url)} "
+                    "(or hoinghe org import FILE --db ...)",
+                    EXIT_ERROR,
+                )
+    with _reported():
+        store = open_store(url, create=create)
+    try:
+        yield store
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+
+
+def _profile(profile: str, workflows: list[Path] | None) -> Profile:
+    from hoinghe.loading import load_profile  # noqa: PLC0415
+
+    return load_profile(profile, workflows or ())
+
+
+def _engine(store: Store, profile: str, workflows: list[Path] | None) -> Engine:
+    from hoinghe.engine import Engine  # noqa: PLC0415
+
+    return Engine(_profile(profile, workflows), store, listeners_in_background=False)
+
+
+def _json_object(text: str | None, option: str) -> dict[str, Any] | None:
+    """``--data``: a JSON object, inline or ``@file``; anything else is a usage error naming the option."""
+    if text is None:
+        return None
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text("utf-8")
+        except OSError as exc:
+            raise _fail(f"{option}: cannot read {text[1:]}: {exc.strerror}", EXIT_USAGE) from None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise _fail(f"{option} is not valid JSON: {exc}", EXIT_USAGE) from None
+    if not isinstance(value, dict):
+        raise _fail(f"{option} must be a JSON object {{...}}, not {type(value).__name__}", EXIT_USAGE)
+    return value
+
+
+def _documents(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or ():
+        kind, eq, uri = item.partition("=")
+        if not eq or not kind.strip() or not uri.strip():
+            raise _fail(f"--document {item!r} is not KIND=URI, e.g. member_list=file:///ds.pdf", EXIT_USAGE)
+        out[kind.strip()] = uri.strip()
+    return out
+
+
+def _structured(cls: type[_R], value: Any, where: str, problems: list[str]) -> _R | None:
+    """``value`` as a record of ``cls``, or ``None`` with every problem appended as ``where$.path: message``."""
+    import cattrs  # noqa: PLC0415
+
+    from hoinghe.errors import format_path  # noqa: PLC0415
+    from hoinghe.loading._converter import converter, flatten_errors  # noqa: PLC0415
+
+    if not isinstance(value, dict):
+        problems.append(f"{where}: expected a JSON object, got {type(value).__name__}")
+        return None
+    try:
+        record: _R = converter.structure(_shorthands(value), cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        problems.extend(f"{where}{format_path(f.path)[1:]}: {f.message}" for f in flatten_errors(exc))
+        return None
+    return record
+
+
+def _shorthands(value: dict[str, Any]) -> dict[str, Any]:
+    """What a person writes by hand: a grant as ``role@unit``, a leader as one id instead of a list."""
+    from hoinghe.org import RoleGrant  # noqa: PLC0415
+
+    out = dict(value)
+    grants = out.get("grants")
+    if isinstance(grants, list):
+        out["grants"] = [
+            {"role": g.role, "unit": g.unit}
+            if isinstance(text, str) and (g := _grant(RoleGrant, text))
+            else text
+            for text in grants
+        ]
+    leaders = out.get("leaders")
+    if isinstance(leaders, dict):
+        out["leaders"] = {k: [v] if isinstance(v, str) else v for k, v in leaders.items()}
+    return out
+
+
+def _grant(cls: Any, text: str) -> Any:
+    try:
+        return cls.parse(text)
+    except ValueError:
+        return None  # left as text: the converter then says what a grant looks like
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}", EXIT_USAGE) from None
+    except ValueError as exc:
+        raise _fail(f"{path} is not valid JSON: {exc}", EXIT_USAGE) from None
+
+
+def _problems(problems: list[str]) -> typer.Exit:
+    for problem in problems:
+        typer.echo(f"hoinghe: {problem}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Create the database, or bring its schema up to this hoinghe's; print the schema version."""
+    url = _url(db)
+    if url == "memory://":
+        raise _fail("memory:// keeps nothing between commands; give a SQL database URL", EXIT_USAGE)
+    from hoinghe.storage import SqlStore  # noqa: PLC0415
+
+    with _reported():
+        store = SqlStore(url)  # creating the store creates or upgrades the schema
+        try:
+            version = store.upgrade()
+        finally:
+            store.close()
+    if as_json:
+        typer.echo(json.dumps({"db": _shown(url), "schema_version": version}))
+    else:
+        typer.echo(f"{_shown(url)}: schema version {version}")
+
+
+@org_app.command("import")
+def org_import(
+    file: Annotated[
+        Path, typer.Argument(help='A JSON file: {"units": [...], "members": [...], "actors": [...]}.')
+    ],
+    db: DbOpt = None,
+    profile: ProfileOpt = "vn-2025",
+    workflows: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or replace units, members and actors from a JSON file (creating the database if needed).
+
+    Field names are those of hoinghe's records (Unit, Member, Actor); dates are written YYYY-MM-DD; an actor's
+    grants may be written "role@unit".  Levels and roles are checked against the profile, parents and grant units
+    against the file and the database.  Every problem is printed; nothing is imported unless there are none.
+    """
+    from hoinghe.org import Actor, Member, Unit  # noqa: PLC0415
+
+    content = _read_json(file)
+    if not isinstance(content, dict) or set(content) - {"units", "members", "actors"}:
+        raise _fail(f'{file}: expected a JSON object with "units", "members" and "actors" lists', EXIT_USAGE)
+    problems: list[str] = []
+    records: dict[str, list[Any]] = {}
+    for key, cls in (("units", Unit), ("members", Member), ("actors", Actor)):
+        items = content.get(key, [])
+        if not isinstance(items, list):
+            problems.append(f"{file}: $.{key}: expected a list")
+            continue
+        found = [_structured(cls, item, f"{file}: $.{key}[{i}]", problems) for i, item in enumerate(items)]
+        records[key] = [r for r in found if r is not None]
+        seen: set[str] = set()
+        for i, record in enumerate(records[key]):
+            if record.id in seen:
+                problems.append(f"{file}: $.{key}[{i}].id: {record.id!r} appears twice")
+            seen.add(record.id)
+    if problems:
+        raise _problems(problems)
+    with _reported():
+        resolved = _profile(profile, workflows)
+    with _store(db, create=True) as store, _reported():
+        problems = _org_problems(file, records, resolved, store)
+        if problems:
+            raise _problems(problems)
+        store.put_org(units=records["units"], members=records["members"], actors=records["actors"])
+    counts = {key: len(records[key]) for key in ("units", "members", "actors")}
+    if as_json:
+        typer.echo(json.dumps({"db": _shown(_url(db)), **counts}))
+    else:
+        typer.echo(
+            f"imported {counts['units']} units, {counts['members']} members and {counts['actors']} actors "
+            f"into {_shown(_url(db))}"
+        )
+
+
+def _org_problems(file: Path, records: dict[str, list[Any]], profile: Profile, store: Store) -> list[str]:
+    from hoinghe.errors import NotFound  # noqa: PLC0415
+
+    units = {u.id for u in records["units"]}
+
+    def known(unit_id: str) -> bool:
+        if unit_id in units:
+            return True
+        try:
+            store.unit(unit_id)
+        except NotFound:
+            return False
+        return True
+
+    roles = {r.id for r in profile.roles}
+    problems = []
+    for i, unit in enumerate(records["units"]):
+        if unit.level not in profile.hierarchy:
+            problems.append(
+                f"{file}: $.units[{i}].level: profile {profile.id} has no level {unit.level!r}; "
+                f"levels: {', '.join(profile.hierarchy.ids)}"
+            )
+        if unit.parent is not None and not known(unit.parent):
+            problems.append(
+                f"{file}: $.units[{i}].parent: no unit {unit.parent!r} in the file or the database"
+            )
+    for i, actor in enumerate(records["actors"]):
+        for j, grant in enumerate(actor.grants):
+            if grant.role not in roles:
+                problems.append(
+                    f"{file}: $.actors[{i}].grants[{j}].role: profile {profile.id} has no role {grant.role!r}"
+                )
+            if not known(grant.unit):
+                problems.append(
+                    f"{file}: $.actors[{i}].grants[{j}].unit: no unit {grant.unit!r} in the file or the database"
+                )
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------ cases
+
+
+def _new_unit(workflow: WorkflowDefinition, subject: str, options: dict[str, str | None]) -> Unit:
+    """The unit a founding case proposes: SUBJECT as a JSON object, or its id with --name, --parent ..."""
+    from hoinghe.org import Unit  # noqa: PLC0415
+
+    spec = workflow.subject
+    if subject.lstrip().startswith("{"):
+        value = _json_object(subject, "SUBJECT")
+        if any(options.values()):
+            raise _fail("give the new unit either as a JSON object or with --name, --parent ..., not both", 2)
+    else:
+        missing = [f"--{k}" for k in ("name", "parent") if not options.get(k)]
+        if missing:
+            raise _fail(
+                f"{workflow.id} founds a new unit: give its {' and '.join(missing)} "
+                "(or SUBJECT as a JSON object of the unit)",
+                EXIT_USAGE,
+            )
+        value = {"id": subject, **{k: v for k, v in options.items() if v is not None}}
+    value = dict(value or {})
+    if "level" not in value:
+        if len(spec.level) != 1:
+            raise _fail(f"{workflow.id} founds a {' or '.join(spec.level)}: say which with --level", 2)
+        value["level"] = spec.level[0]
+    if spec.kind is not None:
+        value.setdefault("kind", spec.kind)
+    problems: list[str] = []
+    unit = _structured(Unit, value, "SUBJECT", problems)
+    if unit is None:
+        raise _problems(problems)
+    return unit
+
+
+@case_app.command("open")
+def case_open(  # noqa: PLR0917 - typer passes a command's options as arguments
+    workflow: Annotated[str, typer.Argument(help="The workflow: found-professional-group, review-unit ...")],
+    subject: Annotated[
+        str,
+        typer.Argument(
+            help="The unit the case is about; for a founding, the new unit's id (with --name and --parent) "
+            "or the new unit as a JSON object."
+        ),
+    ],
+    actor: ActorOpt,
+    data: DataOpt = None,
+    document: DocumentOpt = None,
+    name: Annotated[str | None, typer.Option(help="Founding: the new unit's name.")] = None,
+    parent: Annotated[str | None, typer.Option(help="Founding: the unit it sits under.")] = None,
+    trade: Annotated[str | None, typer.Option(help="Founding: the shared trade (cam, lua ...).")] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Founding: its level, when the workflow founds several.")
+    ] = None,
+    key: KeyOpt = None,
+    profile: ProfileOpt = "vn-2025",
+    workflows: WorkflowsOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """Open a case of WORKFLOW about SUBJECT; print its id and state."""
+    from hoinghe.errors import NotFound  # noqa: PLC0415
+
+    payload = _json_object(data, "--data")
+    documents = _documents(document)
+    with _store(db) as store, _reported(lang, as_json=as_json):
+        engine = _engine(store, profile, workflows)
+        definition = next((w for w in engine.profile.workflows if w.id == workflow), None)
+        if definition is None:
+            raise NotFound("workflow", workflow, known=[w.id for w in engine.profile.workflows])
+        founding = {"name": name, "parent": parent, "trade": trade, "level": level}
+        if definition.subject.new:
+            target: str | Unit = _new_unit(definition, subject, founding)
+        elif any(founding.values()):
+            raise _fail(
+                f"{workflow} acts on an existing unit; --name, --parent, --trade and --level found one", 2
+            )
+        else:
+            target = subject
+        case = engine.open(workflow, target, actor, data=payload, documents=documents, idempotency_key=key)
+    if as_json:
+        typer.echo(json.dumps(_record_json(case), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(
+            f"{case.id} opened: {case.workflow} on {case.subject}, state {case.state} (version {case.version})"
+        )
+
+
+@case_app.command("fire")
+def case_fire(  # noqa: PLR0917 - typer passes a command's options as arguments
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case id.")],
+    transition: Annotated[str, typer.Argument(help="The transition to fire.")],
+    actor: ActorOpt,
+    data: DataOpt = None,
+    document: DocumentOpt = None,
+    expected_version: Annotated[
+        int | None, typer.Option(help="The case version you read; a case that moved on since is a conflict.")
+    ] = None,
+    key: KeyOpt = None,
+    profile: ProfileOpt = "vn-2025",
+    workflows: WorkflowsOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """Fire TRANSITION on CASE; a refusal prints every blocker (exit 3)."""
+    payload = _json_object(data, "--data")
+    documents = _documents(document)
+    with _store(db) as store, _reported(lang, as_json=as_json):
+        engine = _engine(store, profile, workflows)
+        case = engine.fire(
+            case_id,
+            transition,
+            actor,
+            data=payload,
+            documents=documents,
+            expected_version=expected_version,
+            idempotency_key=key,
+        )
+    if as_json:
+        typer.echo(json.dumps(_record_json(case), ensure_ascii=False, indent=2))
+    else:
+        closed = ", closed" if case.closed else ""
+        typer.echo(f"{case.id}: {transition} fired; state {case.state} (version {case.version}{closed})")
+
+
+@case_app.command("show")
+def case_show(  # noqa: PLR0917 - typer passes a command's options as arguments
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case id.")],
+    actor: Annotated[
+        str | None, typer.Option("--actor", "-a", help="Also list what this actor may do next, and why not.")
+    ] = None,
+    profile: ProfileOpt = "vn-2025",
+    workflows: WorkflowsOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """Show a case: state, version, data, documents, history and (with --actor) the transitions available."""
+    with _store(db) as store, _reported(lang):
+        case = store.case(case_id)
+        history = store.events(case_id)
+        options = _engine(store, profile, workflows).available(case_id, actor) if actor is not None else None
+    if as_json:
+        out: dict[str, Any] = {"case": _record_json(case), "history": [_record_json(e) for e in history]}
+        if options is not None:
+            out["available"] = [
+                {
+                    "transition": o.transition,
+                    "target": o.target,
+                    "allowed": o.allowed,
+                    "blockers": [_blocker_json(b) for b in o.verdict.blockers],
+                }
+                for o in options
+            ]
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    _echo_case(case, history)
+    if options is not None:
+        typer.echo(
+            f"available to {actor}:"
+            if options
+            else f"available to {actor}: nothing (no way out of {case.state})"
+        )
+        for option in options:
+            typer.echo(
+                f"  {option.transition} -> {option.target}: {'allowed' if option.allowed else 'blocked'}"
+            )
+            for blocker in option.verdict.blockers:
+                _echo_blocker(blocker, lang, "    ")
+
+
+def _echo_case(case: Case, history: list[Event]) -> None:
+    status = "closed" if case.closed else "open"
+    typer.echo(f"{case.id}: {case.workflow} on {case.subject}")
+    typer.echo(f"state: {case.state} (version {case.version}, {status}); definition {case.definition[:12]}")
+    typer.echo(
+        f"opened {case.opened_at.isoformat()} by {case.proposer}; in this state since {case.entered_at.isoformat()}"
+    )
+    typer.echo("data:" if case.data else "data: none")
+    for name, value in case.data.items():
+        typer.echo(f"  {name}: {json.dumps(_record_json_value(value), ensure_ascii=False)}")
+    typer.echo("documents:" if case.documents else "documents: none")
+    for document in case.documents:
+        typer.echo(f"  {document.kind}: {document.uri}")
+    for approval in case.approvals:
+        typer.echo(f"approved {approval.transition} by {approval.actor} as {approval.body}")
+    typer.echo("history:")
+    for event in history:
+        move = f"{event.from_state} -> {event.state}" if event.from_state else event.state
+        what = f"{event.kind} {event.transition}" if event.transition else event.kind
+        typer.echo(f"  {event.seq:>3}  {event.at.isoformat()}  {what}  by {event.actor}  {move}")
+
+
+def _record_json_value(value: Any) -> Any:
+    """Frozen case data as plain JSON values."""
+    if isinstance(value, dict):
+        return {k: _record_json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_record_json_value(v) for v in value]
+    return value
+
+
+@case_app.command("list")
+def case_list(  # noqa: PLR0917 - typer passes a command's options as arguments
+    workflow: Annotated[str | None, typer.Option(help="Only cases of this workflow.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Only cases about this unit.")] = None,
+    running: Annotated[
+        bool | None, typer.Option("--open/--closed", help="Only running cases, or only closed ones.")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List cases, in the order they were opened: id, workflow, subject, state, version."""
+    with _store(db) as store, _reported():
+        cases = list(
+            store.cases(
+                workflow=workflow,
+                subject=subject,
+                state=state,
+                closed=None if running is None else not running,
+            )
+        )
+    if as_json:
+        typer.echo(json.dumps([_record_json(c) for c in cases], ensure_ascii=False, indent=2))
+        return
+    for case in cases:
+        status = "closed" if case.closed else "open"
+        typer.echo(f"{case.id}  {case.workflow}  {case.subject}  {case.state}  v{case.version}  {status}")
+    typer.echo(f"{len(cases)} case{'s' if len(cases) != 1 else ''}", err=True)
+
+
+@app.command("replay")
+def replay_command(
+    db: DbOpt = None,
+    case: Annotated[list[str] | None, typer.Option("--case", help="Only this case; repeat for more.")] = None,
+    drafts: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            help="An edited workflow (YAML) to check the logs against, in place of the versions its cases ran on.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebuild every case from its events and compare it with the stored case and its definition.
+
+    Prints each difference (case, field, stored, rebuilt) and each event its definition does not allow (case,
+    event number, what the definition expects); exit 1 when there is any.
+    """
+    from hoinghe.engine.replay import replay  # noqa: PLC0415
+
+    definitions = _drafts(drafts)
+    with _store(db) as store, _reported(), _progress(enabled=not as_json) as progress:
+        report = replay(store, case_ids=case, definitions=definitions, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        *lines, summary = report.describe().splitlines()
+        for line in lines:
+            typer.echo(line)
+        typer.echo(summary, err=True)
+    if not report.clean:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _drafts(paths: list[Path] | None) -> dict[str, WorkflowDefinition]:
+    from hoinghe.definitions import WorkflowDefinition  # noqa: PLC0415
+    from hoinghe.loading import load_document  # noqa: PLC0415
+
+    out: dict[str, WorkflowDefinition] = {}
+    for path in paths or ():
+        with _reported():
+            document = load_document(path)
+        if not isinstance(document.definition, WorkflowDefinition):
+            raise _fail(f"{path} is a {document.kind} document, not a workflow", EXIT_USAGE)
+        out[document.definition.id] = document.definition
+    return out
+
+
+@contextlib.contextmanager
+def _progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal's stderr; nothing when stderr is a file or a pipe."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("replaying", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 def main() -> None:

@@ -272,6 +272,14 @@ class Engine:
         """The definition (of the version) the case runs on."""
         return self._version(case.definition).workflow
 
+    def definition(self, version_hash: str) -> WorkflowDefinition:
+        """The workflow definition kept under a version hash (the current one, or one cases still run on).
+
+        Raises:
+            NotFound: neither the engine nor its store knows that version.
+        """
+        return self._version(version_hash).workflow
+
     def _actor(self, actor: str | Actor) -> Actor:
         return actor if isinstance(actor, Actor) else self.store.actor(actor)
 

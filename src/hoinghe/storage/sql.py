@@ -97,6 +97,11 @@ def _decoded(cls: type[_R], text: str) -> _R:
     return record
 
 
+def _first_line(exc: BaseException) -> str:
+    """An error's message without SQLAlchemy's "Background on this error" link line."""
+    return str(exc).split("\n(Background on this error", 1)[0].strip()
+
+
 def _epoch(at: dt.datetime) -> float:
     return at.timestamp()
 
@@ -142,15 +147,21 @@ class SqlStore:
                 self.upgrade()
             else:
                 self._check_version()
+        except sa.exc.ArgumentError as exc:
+            msg = f"{self._shown()} is not a database URL; write sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
+            raise StorageError(msg) from exc
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"cannot open the database {self._shown()}: {exc}"
+            msg = f"cannot open the database {self._shown()}: {_first_line(exc)}"
             raise StorageError(msg) from exc
 
     def __repr__(self) -> str:
         return f"<SqlStore {self._shown()}>"
 
     def _shown(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        try:
+            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return repr(self.url)
 
     @property
     def dialect(self) -> str:
@@ -244,7 +255,7 @@ class SqlStore:
             msg = f"another decision wrote the same record first: {exc.orig}"
             raise ConflictError(msg) from exc
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"the database failed; nothing was written: {exc}"
+            msg = f"the database failed; nothing was written: {_first_line(exc)}"
             raise StorageError(msg) from exc
         raise AssertionError  # pragma: no cover - Retrying either returns or raises
 
@@ -300,7 +311,7 @@ class SqlStore:
             msg = f"another decision wrote the same record first: {exc.orig}"
             raise ConflictError(msg) from exc
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"the database failed; nothing of the batch was written: {exc}"
+            msg = f"the database failed; nothing of the batch was written: {_first_line(exc)}"
             raise StorageError(msg) from exc
 
     # ----------------------------------------------------------------------------------------- organisation
