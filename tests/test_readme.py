@@ -1,5 +1,6 @@
 """The README's examples run: its Python blocks, and its `hoinghe ...` command lines."""
 
+import os
 import re
 import shlex
 import subprocess
@@ -11,12 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
-COMMANDS = [
-    line.split("#")[0].strip()
+#: Each ``sh`` block's ``hoinghe`` lines, run in order as one session.
+SESSIONS = [
+    [line.split("  #")[0].strip() for line in block.splitlines() if line.startswith("hoinghe ")]
     for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL)
-    for line in block.splitlines()
-    if line.startswith("hoinghe ")
 ]
+SESSIONS = [session for session in SESSIONS if session]
 
 
 @pytest.mark.parametrize("code", PYTHON_BLOCKS)
@@ -27,21 +28,25 @@ def test_python_blocks_run(code):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_commands_run(command, tmp_path):
-    args = [
-        a.replace("my-province/", "workflows/").replace(".schemas/", str(tmp_path))
-        for a in shlex.split(command)
-    ]
-    result = subprocess.run(
-        [sys.executable, "-m", "hoinghe.cli", *args[1:]],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.parametrize("session", SESSIONS, ids=[s[0] for s in SESSIONS])
+def test_command_sessions_run(session, tmp_path):
+    # A database named in the README lands in a temporary folder; HOINGHE_DB points every command there.
+    env = {**os.environ, "HOINGHE_DB": f"sqlite:///{tmp_path / 'hoinghe.db'}"}
+    for command in session:
+        args = [
+            a.replace("my-province/", "workflows/").replace(".schemas/", str(tmp_path))
+            for a in shlex.split(command)
+        ]
+        result = subprocess.run(
+            [sys.executable, "-m", "hoinghe.cli", *args[1:]],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"{command}\n{result.stdout}{result.stderr}"
 
 
 def test_the_set_up_commands_are_the_ones_ci_runs():
