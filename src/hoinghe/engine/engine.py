@@ -917,6 +917,10 @@ class Engine:
 
         A ``notify`` deadline writes a reminder (an event and an outbox message); a ``fire`` deadline fires its
         transition as :data:`SYSTEM` (permission aside, every other check applies: a refusal is recorded).
+
+        Each timer is its own decision, committed on its own: when the store fails part way (a
+        :class:`~hoinghe.errors.StorageError`), the timers handled before the failure stay handled, and calling
+        ``tick`` again carries on without repeating them.
         """
         at = now or self.clock.now()
         reminded, fired, refused = [], [], []
