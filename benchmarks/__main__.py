@@ -8,7 +8,9 @@ benchmarks never rot; CI asserts nothing about the timings).
     python -m benchmarks --quick    # a smoke run
 
 The python-statemachine row needs the ``bench`` extra (``pip install -e '.[bench]'``); without it the row says
-"not installed" and the rest runs as usual.  The engine benchmarks are in :mod:`benchmarks.engine`.
+"not installed" and the rest runs as usual.  The PostgreSQL rows start a throwaway server with ``tests/pg.py`` (or
+use ``HOINGHE_TEST_POSTGRES_URL``); where none can be had they say "PostgreSQL not available".  The engine
+benchmarks are in :mod:`benchmarks.engine`, the storage ones in :mod:`benchmarks.storage`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.engine import bench_fire_statemachine, bench_fire_transitions, bench_memory
+from benchmarks.storage import (
+    bench_batch,
+    bench_durable_full,
+    bench_durable_normal,
+    bench_postgres_one,
+    bench_postgres_two,
+)
 from hoinghe.loading import Library, shipped_path
 from hoinghe.rules import INT, compile_expression, facts_schema
 
@@ -98,6 +107,11 @@ BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "fire: Engine.fire (role, document, 3 rules, commit) vs bare transitions trigger": bench_fire_transitions,
     "fire: Engine.fire vs python-statemachine send with one guard": bench_fire_statemachine,
     "memory: open case in a MemoryStore vs model on a transitions machine": bench_memory,
+    "sqlite: durable Engine.fire, synchronous FULL, vs sqlite3 replaying its statements": bench_durable_full,
+    "sqlite: durable Engine.fire, synchronous NORMAL, vs sqlite3 replaying its statements": bench_durable_normal,
+    "sqlite: fires per second in one Engine.batch (NORMAL) vs sqlite3 replaying them": bench_batch,
+    "postgresql: fires per second, 1 writer process, vs psycopg replaying its statements": bench_postgres_one,
+    "postgresql: fires per second, 2 writer processes, vs psycopg replaying their statements": bench_postgres_two,
 }
 
 
@@ -111,10 +125,15 @@ def _time(seconds: float) -> str:
 def _row(name: str, r: dict[str, Any]) -> str:
     if r.get("installed") is False:
         return f"| {name} | | | not installed (`pip install -e '.[bench]'`) |"
+    if r.get("available") is False:
+        return f"| {name} | | | PostgreSQL not available |"
+    if "ours_fires_per_s" in r:
+        budget = f" (budget {r['budget_fires_per_s']:,} fires/s)" if "budget_fires_per_s" in r else ""
+        return f"| {name} | {r['ours_fires_per_s']:,.0f} fires/s | {r['floor_fires_per_s']:,.0f} fires/s | {r['ratio']:.2f}x{budget} |"
     if "ours_b" in r:
         return f"| {name} | {r['ours_b']:,.0f} B per case | {r['floor_b']:,.0f} B per model | {r['ratio']:.2f}x ({r['cases']:,} of each) |"
     if "ratio" in r:
-        budget = f" (budget {r['budget_ratio']:.0f}x)" if "budget_ratio" in r else ""
+        budget = f" (budget {r['budget_ratio']:g}x)" if "budget_ratio" in r else ""
         return f"| {name} | {_time(r['ours_s'])} | {_time(r['floor_s'])} | {r['ratio']:.2f}x{budget} |"
     if "floor_s" in r:
         return f"| {name} | {r['ours_s'] * 1e3:,.0f} ms | {r['floor_s'] * 1e3:,.0f} ms | +{(r['ours_s'] - r['floor_s']) * 1e3:,.0f} ms |"

@@ -341,6 +341,9 @@ class Engine:
         if who is not SYSTEM and not blockers:
             blockers.extend(self._may_open(version, case, unit, who, reader))
         if blockers:
+            # A caller with the same key may have opened it meanwhile (its new unit is what refuses this one).
+            if idempotency_key is not None and (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
+                return repeat
             raise Refused(Verdict(case.id, "open", who.id, None, tuple(blockers)))
         event = Event(
             case_id=case.id,
@@ -515,12 +518,14 @@ class Engine:
         who = self._actor(actor)
         payload = self._data(data)
         docs = _documents(documents)
+        # The case is read before the key is looked up: a caller with the same key who commits in between then
+        # makes this decision's commit conflict, and the conflict returns that caller's result.
+        case = self.store.case(case_id)
         fingerprint = ""
         if idempotency_key is not None:
             fingerprint = _fingerprint("fire", case_id, transition_id, who.id, payload, docs)
             if (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
                 return repeat
-        case = self.store.case(case_id)
         if expected_version is not None and case.version != expected_version:
             msg = f"case {case_id} is at version {case.version}, not {expected_version}; read it again"
             raise ConflictError(msg, expected=expected_version, actual=case.version)
