@@ -28,6 +28,7 @@ __all__ = [
     "Timer",
     "UnitChange",
     "VersionRecord",
+    "check_shape",
     "fold",
 ]
 
@@ -303,7 +304,8 @@ class Commit:
         events: the events it made, continuing the case's sequence.
         expected_version: the case version the decision read (0 for a new case); the store refuses the commit
             with :class:`~hoinghe.errors.ConflictError` when the stored version differs.
-        units: changed and new units, each applied only if the stored unit still equals ``before``.
+        units: changed and new units, each applied only if the stored unit still equals ``before``; at most one
+            change per unit.
         members: new or changed members.
         timers: the case's timers after the commit, replacing all its earlier ones; ``None`` leaves them.
         outbox: notifications to deliver.
@@ -320,3 +322,21 @@ class Commit:
     outbox: tuple[OutboxMessage, ...] = ()
     idempotency: IdempotencyRecord | None = None
     done_timers: tuple[str, ...] = ()
+
+
+def check_shape(commit: Commit) -> None:
+    """Refuse a malformed commit: events that do not continue the case from ``expected_version`` up to the
+    case's version, or two changes of one unit.  Every store runs it first, so all refuse the same way.
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
+    case, expected = commit.case, commit.expected_version
+    seqs = [e.seq for e in commit.events]
+    if seqs != list(range(expected + 1, expected + 1 + len(seqs))) or (seqs and seqs[-1] != case.version):
+        msg = f"events {seqs} do not continue case {case.id} at version {expected}"
+        raise ValueError(msg)
+    ids = [change.after.id for change in commit.units]
+    if len(ids) != len(set(ids)):
+        msg = f"a commit changes each unit at most once; case {case.id} changes {sorted(ids)}"
+        raise ValueError(msg)

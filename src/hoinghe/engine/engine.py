@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 
@@ -80,6 +81,21 @@ class SequentialIds:
         with self._lock:
             counter = self._counters.setdefault(prefix, itertools.count(1))
             return f"{prefix}-{next(counter)}"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_session(method: Callable[Concatenate[Engine, _P], _R]) -> Callable[Concatenate[Engine, _P], _R]:
+    """Run a decision inside one store session: its reads share a connection and a consistent view."""
+
+    @functools.wraps(method)
+    def run(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.store.session():
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def _random_id(prefix: str) -> str:
@@ -285,6 +301,7 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------ opening
 
+    @_in_session
     def open(
         self,
         workflow_id: str,
@@ -342,7 +359,10 @@ class Engine:
             blockers.extend(self._may_open(version, case, unit, who, reader))
         if blockers:
             # A caller with the same key may have opened it meanwhile (its new unit is what refuses this one).
-            if idempotency_key is not None and (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
+            if (
+                idempotency_key is not None
+                and (repeat := self._repeat(idempotency_key, fingerprint)) is not None
+            ):
                 return repeat
             raise Refused(Verdict(case.id, "open", who.id, None, tuple(blockers)))
         event = Event(
@@ -447,6 +467,7 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------ deciding
 
+    @_in_session
     def check(
         self,
         case_id: str,
@@ -469,6 +490,7 @@ class Engine:
             case, transition_id, self._actor(actor), _documents(documents), self._data(data)
         ).verdict
 
+    @_in_session
     def available(self, case_id: str, actor: str | Actor) -> list[Option]:
         """The transitions out of the case's state, each with the actor's verdict (with no new documents)."""
         case = self.store.case(case_id)
@@ -481,6 +503,7 @@ class Engine:
             out.append(Option(transition_id, transition.title, transition.to, plan.verdict))
         return out
 
+    @_in_session
     def fire(
         self,
         case_id: str,
@@ -536,6 +559,7 @@ class Engine:
             raise Refused(plan.verdict)
         return self._write(plan, who, docs, payload, idempotency_key, fingerprint)
 
+    @_in_session
     def approve(
         self, case_id: str, transition_id: str, actor: str | Actor, *, expected_version: int | None = None
     ) -> Case:
@@ -917,6 +941,7 @@ class Engine:
             )
         return tuple(out)
 
+    @_in_session
     def tick(self, now: dt.datetime | None = None) -> TickReport:
         """Act on every deadline due by ``now`` (the clock's time when not given), and open scheduled cases.
 
@@ -1006,6 +1031,7 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------ migration
 
+    @_in_session
     def migrate(
         self,
         case_id: str,

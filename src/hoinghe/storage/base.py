@@ -41,7 +41,8 @@ class OrgReader(Protocol):
         ...
 
     def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
-        """The units whose member list holds the member, optionally only those with ``status``."""
+        """The units whose member list holds the member (in the order the units were first added), optionally
+        only those with ``status``."""
         ...
 
 
@@ -103,6 +104,13 @@ class Store(OrgReader, Protocol):
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         """What the fire with this idempotency key did, if one did."""
+        ...
+
+    def session(self) -> AbstractContextManager[None]:
+        """A block in which one decision reads: a store may share one connection and snapshot across its reads.
+
+        A write inside the block is seen by the reads after it.  Nested blocks join.
+        """
         ...
 
     def batch(self) -> AbstractContextManager[None]:

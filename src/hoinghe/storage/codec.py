@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import cattrs
+import cattrs.errors
 
 from hoinghe.errors import StorageError
 from hoinghe.org.frozen import FrozenDict
@@ -67,25 +68,35 @@ def to_payload(record: object) -> Payload:
     return payload
 
 
-def from_payload(cls: type[_R], payload: Mapping[str, Any]) -> _R:
+def from_payload(cls: type[_R], payload: object) -> _R:
     """The record of type ``cls`` from a payload of any known layout version.
 
     Raises:
         StorageError: the payload is newer than this hoinghe, or does not fit the record.
     """
     kind = _KINDS[cls]
+    if not isinstance(payload, Mapping):
+        msg = f"a stored {kind} is not a JSON object but {type(payload).__name__}"
+        raise StorageError(msg)
     body = dict(payload)
     version = body.pop("v", 1)
-    if not isinstance(version, int) or version > PAYLOAD_VERSION:
-        msg = f"a stored {kind} has layout version {version!r}; this hoinghe reads up to {PAYLOAD_VERSION}: upgrade hoinghe"
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        msg = f"a stored {kind} has no valid layout version ({version!r}); versions start at 1"
+        raise StorageError(msg)
+    if version > PAYLOAD_VERSION:
+        msg = f"a stored {kind} has layout version {version}; this hoinghe reads up to {PAYLOAD_VERSION}: upgrade hoinghe"
         raise StorageError(msg)
     steps = MIGRATIONS.get(kind, {})
     while version < PAYLOAD_VERSION:
-        body = steps[version](body)
+        step = steps.get(version)
+        if step is None:
+            msg = f"no migration of a stored {kind} from layout {version} to {version + 1}"
+            raise StorageError(msg)
+        body = step(body)
         version += 1
     try:
         return _CONVERTER.structure(body, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except (cattrs.errors.CattrsError, ValueError, TypeError, KeyError) as exc:
         msg = f"a stored {kind} does not fit its record: {exc}"
         raise StorageError(msg) from exc
 

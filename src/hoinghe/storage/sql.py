@@ -32,7 +32,16 @@ from hoinghe.errors import ConflictError, NotFound, StorageError
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
-from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+from hoinghe.records import (
+    Case,
+    Commit,
+    Event,
+    IdempotencyRecord,
+    OutboxMessage,
+    Timer,
+    VersionRecord,
+    check_shape,
+)
 from hoinghe.storage.codec import decode, encode
 from hoinghe.storage.memory import MemoryStore
 from hoinghe.storage.schema import SCHEMA_VERSION, metadata, tables, upgrade_schema
@@ -79,6 +88,7 @@ _MEMBERSHIPS = (
     .order_by(_T.units.c.n)
 )
 _MEMBERS_IN = sa.select(_T.members.c.payload).where(_T.members.c.id.in_(sa.bindparam("ids", expanding=True)))
+_INSERT = {name: sa.insert(table) for name, table in vars(_T).items()}
 _IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
 
 _DECODED: dict[tuple[type, str], Any] = {}
@@ -227,6 +237,10 @@ class SqlStore:
             with batch.begin_nested():
                 yield batch
             return
+        reader: Connection | None = getattr(self._local, "reader", None)
+        if reader is not None and not write:
+            yield reader  # the session's connection: one read transaction for the whole decision
+            return
         with self._engine.connect() as raw:
             conn = raw.execution_options(hoinghe_write=write)
             with conn.begin():
@@ -239,6 +253,8 @@ class SqlStore:
             if getattr(self._local, "batch", None) is not None or self.dialect != "postgresql"
             else self._retries
         )
+        if write:
+            self._refresh_reader()
         retrying = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_random_exponential(multiplier=0.005, max=0.5),
@@ -246,6 +262,9 @@ class SqlStore:
             reraise=True,
         )
         try:
+            if attempts == 1:
+                with self._connection(write=write) as conn:
+                    return work(conn)
             for attempt in retrying:
                 with attempt, self._connection(write=write) as conn:
                     return work(conn)
@@ -284,6 +303,38 @@ class SqlStore:
         if found > SCHEMA_VERSION:
             msg = f"the database {self._shown()} has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"
             raise StorageError(msg)
+
+    # ----------------------------------------------------------------------------------------- sessions
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Reads in the block share one connection and one read transaction (a decision's consistent view).
+
+        A write in the block ends that read transaction, so the reads after it see the write, and whatever
+        other processes committed meanwhile.  Nested sessions, and sessions inside a batch, join.
+        """
+        if (
+            getattr(self._local, "reader", None) is not None
+            or getattr(self._local, "batch", None) is not None
+        ):
+            yield
+            return
+        try:
+            with self._engine.connect() as conn:
+                self._local.reader = conn
+                try:
+                    yield
+                finally:
+                    self._local.reader = None
+                    conn.rollback()
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"the database failed: {_first_line(exc)}"
+            raise StorageError(msg) from exc
+
+    def _refresh_reader(self) -> None:
+        reader: Connection | None = getattr(self._local, "reader", None)
+        if reader is not None and reader.in_transaction():
+            reader.rollback()
 
     # ----------------------------------------------------------------------------------------- batches
 
@@ -430,7 +481,10 @@ class SqlStore:
         return self._run(read, write=False)
 
     def commit(self, commit: Commit) -> None:
-        self._run(lambda conn: _write_commit(conn, commit), write=True)
+        try:
+            self._run(lambda conn: _write_commit(conn, commit), write=True)
+        finally:
+            self._refresh_reader()
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         def read(conn: Connection) -> IdempotencyRecord | None:
@@ -509,7 +563,7 @@ def open_store(url: str | None = None, **options: Any) -> SqlStore | MemoryStore
 def _upsert(conn: Connection, table: str, key: str, values: dict[str, Any]) -> None:
     updated = conn.execute(_UPDATE[table], {"key": key, **values})
     if updated.rowcount == 0:
-        conn.execute(sa.insert(getattr(_T, table)), {"id": key, **values})
+        conn.execute(_INSERT[table], {"id": key, **values})
 
 
 def _put_unit(conn: Connection, unit: Unit) -> None:
@@ -528,7 +582,7 @@ def _put_unit(conn: Connection, unit: Unit) -> None:
     conn.execute(_DELETE_MEMBERSHIPS, {"key": unit.id})
     members = list(dict.fromkeys(unit.members))
     if members:
-        conn.execute(sa.insert(_T.memberships), [{"unit_id": unit.id, "member_id": m} for m in members])
+        conn.execute(_INSERT["memberships"], [{"unit_id": unit.id, "member_id": m} for m in members])
 
 
 def _case_columns(case: Case) -> dict[str, Any]:
@@ -543,17 +597,13 @@ def _case_columns(case: Case) -> dict[str, Any]:
 
 
 def _write_commit(conn: Connection, commit: Commit) -> None:
-    case = commit.case
-    seqs = [e.seq for e in commit.events]
-    expected = commit.expected_version
-    if seqs != list(range(expected + 1, expected + 1 + len(seqs))) or (seqs and seqs[-1] != case.version):
-        msg = f"events {seqs} do not continue case {case.id} at version {expected}"
-        raise ValueError(msg)
+    check_shape(commit)
+    case, expected = commit.case, commit.expected_version
     if expected == 0:
         if conn.execute(_CASE_EXISTS, {"key": case.id}).first() is not None:
             msg = f"case {case.id} exists already"
             raise ConflictError(msg, expected=0)
-        conn.execute(sa.insert(_T.cases), {"id": case.id, **_case_columns(case)})
+        conn.execute(_INSERT["cases"], {"id": case.id, **_case_columns(case)})
     else:
         updated = conn.execute(_UPDATE_CASE, {"key": case.id, "expected": expected, **_case_columns(case)})
         if updated.rowcount != 1:
@@ -570,7 +620,7 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
         _upsert(conn, "members", member.id, {"payload": encode(member)})
     if commit.events:
         conn.execute(
-            sa.insert(_T.events),
+            _INSERT["events"],
             [
                 {"case_id": e.case_id, "seq": e.seq, "kind": e.kind, "payload": encode(e)}
                 for e in commit.events
@@ -580,7 +630,7 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
         conn.execute(_DELETE_TIMERS_OF_CASE, {"key": case.id})
         if commit.timers:
             conn.execute(
-                sa.insert(_T.timers),
+                _INSERT["timers"],
                 [
                     {"id": t.id, "case_id": t.case_id, "due": _epoch(t.due), "payload": encode(t)}
                     for t in commit.timers
@@ -590,7 +640,7 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
         conn.execute(sa.delete(_T.timers).where(_T.timers.c.id.in_(commit.done_timers)))
     if commit.outbox:
         conn.execute(
-            sa.insert(_T.outbox),
+            _INSERT["outbox"],
             [
                 {"key": m.key, "case_id": m.case_id, "seq": m.seq, "topic": m.topic, "payload": encode(m)}
                 for m in commit.outbox
