@@ -701,15 +701,11 @@ def case_open(  # noqa: PLR0917 - typer passes a command's options as arguments
     lang: LangOpt = Lang.en,
 ) -> None:
     """Open a case of WORKFLOW about SUBJECT; print its id and state."""
-    from hoinghe.errors import NotFound  # noqa: PLC0415
-
     payload = _json_object(data, "--data")
     documents = _documents(document)
     with _store(db) as store, _reported(lang, as_json=as_json):
         engine = _engine(store, profile, workflows)
-        definition = next((w for w in engine.profile.workflows if w.id == workflow), None)
-        if definition is None:
-            raise NotFound("workflow", workflow, known=[w.id for w in engine.profile.workflows])
+        definition = engine.profile.workflow(workflow)  # NotFound names the known ones
         founding = {"name": name, "parent": parent, "trade": trade, "level": level}
         if definition.subject.new:
             target: str | Unit = _new_unit(definition, subject, founding)
