@@ -22,6 +22,7 @@ import world
 from hoinghe import Library, SqlStore
 from hoinghe.cli import app
 from hoinghe.storage.codec import to_payload
+from hoinghe.storage.schema import SCHEMA_VERSION
 
 RUNNER = CliRunner()
 _command = functools.cache(typer.main.get_command)
@@ -123,10 +124,10 @@ def opened(db, *extra: str) -> str:
 def test_db_upgrade_creates_the_database_and_prints_its_version(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
     out = run("db", "upgrade", "--db", url)
-    assert out.stdout == f"{url}: schema version 1\n"
+    assert out.stdout == f"{url}: schema version {SCHEMA_VERSION}\n"
     assert (tmp_path / "new.db").exists()
     again = run("db", "upgrade", "--json", db=url)  # the environment variable, and again: nothing to do
-    assert json.loads(again.stdout) == {"db": url, "schema_version": 1}
+    assert json.loads(again.stdout) == {"db": url, "schema_version": SCHEMA_VERSION}
 
 
 def test_db_upgrade_refuses_memory_and_bad_urls():

@@ -18,8 +18,8 @@ from hoinghe.errors import StorageError
 
 __all__ = ["SCHEMA_VERSION", "UPGRADES", "metadata", "tables", "upgrade_schema"]
 
-#: The schema this hoinghe writes.
-SCHEMA_VERSION = 1
+#: The schema this hoinghe writes.  2: ``org_version``, bumped by every change to units, members or actors.
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -129,6 +129,13 @@ _versions = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
 )
 
+_org_version = sa.Table(
+    "org_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 #: The tables by short name: ``tables.units``, ``tables.cases`` ...
 tables = SimpleNamespace(
     meta=_meta,
@@ -142,10 +149,18 @@ tables = SimpleNamespace(
     outbox=_outbox,
     idempotency=_idempotency,
     versions=_versions,
+    org_version=_org_version,
 )
 
+
+def _add_org_version(conn: Connection) -> None:
+    """1 -> 2: the counter that tells a store its cached organisation is still current."""
+    _org_version.create(conn)
+    conn.execute(sa.insert(_org_version).values(id=1, version=0))
+
+
 #: version -> the step that upgrades a database of that version to the next, in the same transaction.
-UPGRADES: dict[int, Callable[[Connection], None]] = {}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _add_org_version}
 
 
 def _recorded(conn: Connection) -> int | None:
@@ -165,6 +180,7 @@ def upgrade_schema(conn: Connection) -> int:
     if found is None:
         metadata.create_all(conn)
         conn.execute(sa.insert(_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        conn.execute(sa.insert(_org_version).values(id=1, version=0))
         return SCHEMA_VERSION
     if found > SCHEMA_VERSION:
         msg = f"the database has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"

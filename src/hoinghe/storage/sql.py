@@ -89,6 +89,11 @@ _MEMBERSHIPS = (
 )
 _MEMBERS_IN = sa.select(_T.members.c.payload).where(_T.members.c.id.in_(sa.bindparam("ids", expanding=True)))
 _INSERT = {name: sa.insert(table) for name, table in vars(_T).items()}
+_ORG_VERSION = sa.select(_T.org_version.c.version).where(_T.org_version.c.id == 1)
+_BUMP_ORG = (
+    sa.update(_T.org_version).where(_T.org_version.c.id == 1).values(version=_T.org_version.c.version + 1)
+)
+_ORG_CACHE_SIZE = 100_000
 _IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
 
 _DECODED: dict[tuple[type, str], Any] = {}
@@ -151,6 +156,10 @@ class SqlStore:
         self.busy_timeout_ms = busy_timeout_ms
         self._retries = retries
         self._local = threading.local()
+        # The organisation as read, kept across decisions while the database's org_version says it is current.
+        self._org_lock = threading.Lock()
+        self._org_version: int | None = None
+        self._org: dict[str, dict[str, Any]] = {"units": {}, "members": {}, "actors": {}}
         try:
             self._engine = self._make_engine(url)
             if create:
@@ -322,16 +331,19 @@ class SqlStore:
         try:
             with self._engine.connect() as conn:
                 self._local.reader = conn
+                self._local.org_checked = None
                 try:
                     yield
                 finally:
                     self._local.reader = None
+                    self._local.org_checked = None
                     conn.rollback()
         except sa.exc.SQLAlchemyError as exc:
             msg = f"the database failed: {_first_line(exc)}"
             raise StorageError(msg) from exc
 
     def _refresh_reader(self) -> None:
+        self._local.org_checked = None  # the write may have changed the organisation: check again
         reader: Connection | None = getattr(self._local, "reader", None)
         if reader is not None and reader.in_transaction():
             reader.rollback()
@@ -352,10 +364,17 @@ class SqlStore:
                 conn = raw.execution_options(hoinghe_write=True)
                 with conn.begin():
                     self._local.batch = conn
+                    self._local.org_checked = None
                     try:
                         yield
+                    except BaseException:
+                        # The batch's reads saw its own writes, now undone: forget what they cached.
+                        with self._org_lock:
+                            self._org_version = None
+                        raise
                     finally:
                         self._local.batch = None
+                        self._local.org_checked = None
         except (ConflictError, NotFound, StorageError):
             raise
         except sa.exc.IntegrityError as exc:
@@ -378,25 +397,61 @@ class SqlStore:
 
         return self._run(read, write=False)
 
+    def _current_org(self) -> dict[str, dict[str, Any]] | None:
+        """The cached organisation, when this thread is in a session or batch and the cache is current."""
+        if getattr(self._local, "reader", None) is None and getattr(self._local, "batch", None) is None:
+            return None  # a lone read: one query is all it costs anyway
+        checked: int | None = getattr(self._local, "org_checked", None)
+        if checked is None:
+            checked = self._run(lambda conn: conn.execute(_ORG_VERSION).scalar(), write=False)
+            if checked is None:
+                return None  # no counter row (emptied by hand): nothing tells when a cache goes stale
+            with self._org_lock:
+                if checked != self._org_version or sum(map(len, self._org.values())) > _ORG_CACHE_SIZE:
+                    self._org = {"units": {}, "members": {}, "actors": {}}
+                    self._org_version = checked
+            self._local.org_checked = checked
+        with self._org_lock:
+            return self._org if self._org_version == checked else None
+
+    def _org_get(self, table: str, kind: str, cls: type[_R], key: str) -> _R:
+        org = self._current_org()
+        if org is not None and (found := org[table].get(key)) is not None:
+            record: _R = found
+            return record
+        record = self._get(table, kind, cls, key)
+        if org is not None:
+            org[table][key] = record
+        return record
+
     def unit(self, unit_id: str) -> Unit:
-        return self._get("units", "unit", Unit, unit_id)
+        return self._org_get("units", "unit", Unit, unit_id)
 
     def member(self, member_id: str) -> Member:
-        return self._get("members", "member", Member, member_id)
+        return self._org_get("members", "member", Member, member_id)
 
     def actor(self, actor_id: str) -> Actor:
-        return self._get("actors", "actor", Actor, actor_id)
+        return self._org_get("actors", "actor", Actor, actor_id)
 
     def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
         ids = list(dict.fromkeys(member_ids))
         if not ids:
             return {}
 
+        org = self._current_org()
+        known = {} if org is None else {m: org["members"][m] for m in ids if m in org["members"]}
+        wanted = [m for m in ids if m not in known]
+
         def read(conn: Connection) -> dict[str, Member]:
-            found = [_decoded(Member, text) for text in conn.execute(_MEMBERS_IN, {"ids": ids}).scalars()]
+            found = [_decoded(Member, text) for text in conn.execute(_MEMBERS_IN, {"ids": wanted}).scalars()]
             return {m.id: m for m in found}
 
-        return self._run(read, write=False)
+        if wanted:
+            fresh = self._run(read, write=False)
+            known.update(fresh)
+            if org is not None:
+                org["members"].update(fresh)
+        return known
 
     def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
         def read(conn: Connection) -> list[Unit]:
@@ -421,6 +476,7 @@ class SqlStore:
                 _upsert(conn, "actors", actor.id, {"payload": encode(actor)})
             for unit in units:
                 _put_unit(conn, unit)
+            conn.execute(_BUMP_ORG)
 
         self._run(write, write=True)
 
@@ -618,6 +674,8 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
         _put_unit(conn, change.after)
     for member in commit.members:
         _upsert(conn, "members", member.id, {"payload": encode(member)})
+    if commit.units or commit.members:
+        conn.execute(_BUMP_ORG)  # other processes' cached organisation is no longer current
     if commit.events:
         conn.execute(
             _INSERT["events"],

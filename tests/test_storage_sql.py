@@ -1,0 +1,59 @@
+"""What only the SQL store does: its schema upgrade chain, its cached organisation, its errors."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+import world
+from hoinghe import SqlStore, StorageError
+from hoinghe.storage.schema import SCHEMA_VERSION
+
+
+def test_a_schema_1_database_is_upgraded_in_place(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = SqlStore(url)
+    store.put_org(units=world.units())
+    store.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # the database as hoinghe's first schema left it
+        conn.exec_driver_sql("DROP TABLE org_version")
+        conn.exec_driver_sql("UPDATE hoinghe_meta SET value = '1' WHERE key = 'schema_version'")
+    engine.dispose()
+    with pytest.raises(StorageError, match="run hoinghe db upgrade"):
+        SqlStore(url, create=False)
+    store = SqlStore(url)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.unit("c-1").name == "Hội Nông dân xã Yên Sơn"
+    store.close()
+
+
+def test_the_cached_organisation_follows_changes_made_by_another_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = SqlStore(url), SqlStore(url)
+    first.put_org(units=world.units(), members=world.members(), actors=world.actors())
+    with first.session():
+        assert first.unit("c-1").name == "Hội Nông dân xã Yên Sơn"
+        assert first.unit("c-1").name == "Hội Nông dân xã Yên Sơn"  # from the cache now
+    (commune,) = [u for u in world.units() if u.id == "c-1"]
+    second.put_org(units=[attrs.evolve(commune, name="Hội Nông dân xã mới")])
+    with first.session():
+        assert first.unit("c-1").name == "Hội Nông dân xã mới"
+    first.close()
+    second.close()
+
+
+def test_decisions_that_change_no_unit_read_the_organisation_from_the_cache(tmp_path):
+    store = SqlStore(f"sqlite:///{tmp_path / 'count.db'}")
+    store.put_org(units=world.units(), members=world.members(), actors=world.actors())
+    engine = world.engine(store=store)
+    case = engine.open("found-professional-group", world.new_group("g-1"), "officer-1")
+    engine.fire(case.id, "survey", "officer-1", documents={"survey_report": "u"})  # fills the cache
+    statements: list[str] = []
+    sa.event.listen(store._engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    engine.fire(case.id, "start_outreach", "officer-1")
+    assert not [s for s in statements if "FROM units" in s or "FROM actors" in s], statements
+    assert any("FROM org_version" in s for s in statements)
+    assert engine.store.case(case.id).state == "mobilizing"
+    store.close()
