@@ -57,3 +57,13 @@ def test_decisions_that_change_no_unit_read_the_organisation_from_the_cache(tmp_
     assert any("FROM org_version" in s for s in statements)
     assert engine.store.case(case.id).state == "mobilizing"
     store.close()
+
+
+def test_an_engine_runs_on_a_private_in_memory_database():
+    store = SqlStore("sqlite://")  # one connection shared by reads and writes
+    store.put_org(units=world.units(), members=world.members(), actors=world.actors())
+    engine = world.engine(store=store)
+    case_id = world.found_until_submitted(engine)
+    engine.fire(case_id, "approve", "btv-1", documents=world.DECISION)
+    assert (store.case(case_id).state, store.unit("g-new").status) == ("approved", "active")
+    store.close()
