@@ -122,7 +122,9 @@ def test_the_sqlite3_floor_replays_a_recorded_fire_as_further_fires(tmp_path):
     statements = record(engine, lambda: engine.fire(case_id, "go", OFFICER, documents=DOCUMENTS))
     engine.store.close()
     sqls = [s.sql.split()[0] for s in statements]
-    assert sqls.count("SELECT") >= 4  # the decision's reads: actor, case, subject, members, commune
+    # The decision's reads: the case and the organisation's version (the actor, the units and the members come
+    # from the store's cache after the warm-up round trip).
+    assert sqls.count("SELECT") >= 2
     assert {"UPDATE", "INSERT"} <= set(sqls)
     assert not any(sql.startswith("BEGIN") for sql in sqls)
     replay = Replay(statements)
