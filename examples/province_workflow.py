@@ -56,17 +56,14 @@ transitions:
 """
 
 with tempfile.TemporaryDirectory() as folder:
-    files = {"profile/my-province.yaml": PROFILE, "profile/pack.yaml": PACK, "found-group.yaml": WORKFLOW}
+    files = {"my-province.yaml": PROFILE, "pack.yaml": PACK, "found-group.yaml": WORKFLOW}
     for name, text in files.items():
-        Path(folder, name).parent.mkdir(exist_ok=True)
         Path(folder, name).write_text(text, "utf-8")
-    library = hn.Library.from_paths(Path(folder, "profile"), shipped=True)
+    # The province's found-professional-group replaces the shipped workflow of the same id.
+    library = hn.Library.from_paths(folder, shipped=True)
     assert library.check() == [], library.check()
     profile = library.profile("my-province")
-    # A file with the id of a shipped workflow is not picked up by the library (the shipped one comes first), so
-    # the province's version is registered with the engine: new cases open on it.
-    workflow = hn.load_document(Path(folder, "found-group.yaml")).definition
-    assert isinstance(workflow, hn.WorkflowDefinition)
+    assert "survey" not in {t.id for t in profile.workflow("found-professional-group").transitions}
 
 members = [
     Member(f"m{i}", f"Hội viên {i}", dt.date(1980, 1, 1), "c-1", dt.date(2015, 1, 1), ("bưởi",))
@@ -87,7 +84,6 @@ store.put_org(
 )
 clock = ManualClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
 engine = Engine(profile, store, clock=clock, ids=SequentialIds(), listeners_in_background=False)
-engine.register(workflow)
 
 
 def docs(*kinds: str) -> dict[str, str]:

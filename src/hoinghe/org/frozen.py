@@ -39,8 +39,7 @@ class FrozenDict(dict[str, Any]):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted((k, _hashable(v)) for k, v in self.items())))
 
-    def __repr__(self) -> str:
-        return f"FrozenDict({dict.__repr__(self)})"
+    # repr is dict's: records print as they were written (``leaders={'group_leader': ('m1',)}``).
 
 
 def _hashable(value: object) -> object:

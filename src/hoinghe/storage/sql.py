@@ -44,7 +44,7 @@ from hoinghe.records import (
 )
 from hoinghe.storage.codec import decode, encode
 from hoinghe.storage.memory import MemoryStore
-from hoinghe.storage.schema import SCHEMA_VERSION, metadata, tables, upgrade_schema
+from hoinghe.storage.schema import SCHEMA_VERSION, tables, upgrade_schema
 
 __all__ = ["DEFAULT_URL", "SqlStore", "Synchronous", "open_store"]
 
@@ -711,6 +711,3 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
                 key=key.key, fingerprint=key.fingerprint, case_id=key.case_id, seq=key.seq
             )
         )
-
-
-_ = metadata  # the tables' metadata, re-exported for tools that inspect the schema

@@ -70,6 +70,7 @@ from hoinghe.records import (
 )
 from hoinghe.storage.base import Store
 from hoinghe.storage.memory import MemoryStore
+from hoinghe.testing.stateful import expect as _expect
 from hoinghe.testing.strategies import case_data, members
 
 __all__ = ["StoreComparison", "StoreConformance"]
@@ -90,12 +91,6 @@ _HIERARCHY = Hierarchy(
         Level("group", Text("Tổ hội", "Group"), kinds=UNIT_KINDS, parents=("commune",)),
     )
 )
-
-
-def _expect(condition: bool, message: object = "") -> None:
-    """``assert`` that stays when Python runs with ``-O``."""
-    if not condition:
-        raise AssertionError(message)
 
 
 def _equal(actual: object, expected: object, what: str) -> None:

@@ -109,7 +109,7 @@ def _shipped(profile_id: str) -> Profile:
     return load_profile(profile_id)
 
 
-def _expect(condition: bool, message: object = "") -> None:
+def expect(condition: bool, message: object = "") -> None:
     """Fail the run with ``message`` unless ``condition`` holds; unlike ``assert``, ``python -O`` keeps it."""
     if not condition:
         raise AssertionError(message)
@@ -284,9 +284,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _adopt(self, case: Case) -> None:
         definition = self.definitions[case.definition]
-        _expect(case.state == definition.initial, case)
-        _expect(case.version == 1, case)
-        _expect(case.definition == self.hashes[case.workflow], "a new case opens on the current version")
+        expect(case.state == definition.initial, case)
+        expect(case.version == 1, case)
+        expect(case.definition == self.hashes[case.workflow], "a new case opens on the current version")
         self.cases[case.id] = CaseModel(
             case.id,
             case.workflow,
@@ -306,7 +306,7 @@ class EngineMachine(RuleBasedStateMachine):
     @initialize(data=st.data())
     def put_org(self, data: st.DataObject) -> None:
         org = data.draw(self.org_strategy(), label="org")
-        _expect(org.validate() == [], org.validate())
+        expect(org.validate() == [], org.validate())
         self.store.put_org(units=org.units.values(), members=org.members.values(), actors=org.actors.values())
 
     @precondition(lambda self: bool(self.founding))
@@ -329,7 +329,7 @@ class EngineMachine(RuleBasedStateMachine):
         actor, _ = self._actor(data, self.entitled(refs, _proposed(unit, payload)))
         if self._open(workflow.id, unit, actor, payload) is not None:
             stored = self.store.unit(unit.id)
-            _expect(stored.status == "proposed", stored)
+            expect(stored.status == "proposed", stored)
 
     @precondition(lambda self: bool(self.running))
     @rule(data=st.data())
@@ -347,7 +347,7 @@ class EngineMachine(RuleBasedStateMachine):
         actor, _ = self._actor(data, self.entitled([ref for t in first for ref in t.by], unit))
         wrong = unit not in fitting
         case = self._open(workflow.id, unit.id, actor, {}, subject_blocker=wrong)
-        _expect(
+        expect(
             case is None or not wrong,
             f"{workflow.id} opened on {unit} ({unit.level}, {unit.kind}, {unit.status})",
         )
@@ -394,8 +394,8 @@ class EngineMachine(RuleBasedStateMachine):
         new = attrs.evolve(old, title=Text(f"{old.title.vi} ({n})", f"{old.title.get('en')} ({n})"))
         previous = self.hashes[workflow_id]
         version = self.engine.register(new)
-        _expect(version != previous, "a changed definition hashes differently")
-        _expect(self.engine.current_version(workflow_id) == version)
+        expect(version != previous, "a changed definition hashes differently")
+        expect(self.engine.current_version(workflow_id) == version)
         self.current[workflow_id] = new
         self.hashes[workflow_id] = version
         self.definitions[version] = new
@@ -403,8 +403,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.running = [self.current[w.id] for w in self.running]
         for model in self.cases.values():
             stored = self.store.case(model.id)
-            _expect(stored.definition == model.definition, "registering a version moved a running case")
-            _expect(self.engine.workflow_of(stored).title == self.definitions[model.definition].title)
+            expect(stored.definition == model.definition, "registering a version moved a running case")
+            expect(self.engine.workflow_of(stored).title == self.definitions[model.definition].title)
         self.counts["versions"] += 1
 
     @rule(days=st.integers(0, 30), hours=st.integers(0, 23), to_deadline=st.booleans())
@@ -417,10 +417,10 @@ class EngineMachine(RuleBasedStateMachine):
             self.clock.advance(dt.timedelta(days=days, hours=hours))
         report = self.engine.tick()
         left = {t.id for m in self.cases.values() for t in self.store.timers(m.id)}
-        _expect(not left & set(report.reminded), "a timer is still due after its reminder was sent")
+        expect(not left & set(report.reminded), "a timer is still due after its reminder was sent")
         for case_id in report.opened:
             case = self.store.case(case_id)
-            _expect(case.proposer == "system")
+            expect(case.proposer == "system")
             self._adopt(case)
         for model in self.cases.values():
             for event in self.store.events(model.id, after=model.version):
@@ -444,27 +444,27 @@ class EngineMachine(RuleBasedStateMachine):
             case = self.engine.open(workflow_id, subject, actor, data=payload)
         except Refused as exc:
             kinds = _kinds(exc.blockers)
-            _expect(bool(kinds), "a refusal names its reasons")
-            _expect(not subject_blocker or "subject" in kinds, f"a wrong subject refused with {kinds}")
+            expect(bool(kinds), "a refusal names its reasons")
+            expect(not subject_blocker or "subject" in kinds, f"a wrong subject refused with {kinds}")
             after = (sorted(c.id for c in self.store.cases()), self._snapshot())
-            _expect(after == before, "a refused open wrote something")
+            expect(after == before, "a refused open wrote something")
             self.counts["open refused"] += 1
             return None
-        _expect(self.store.case(case.id) == case, "open returned another case than it stored")
+        expect(self.store.case(case.id) == case, "open returned another case than it stored")
         self._adopt(case)
         return case
 
     def _follow(self, model: CaseModel, event: Event) -> None:
         """Advance the model by an event the engine wrote on its own (a deadline, a schedule)."""
-        _expect(event.seq == model.version + 1)
+        expect(event.seq == model.version + 1)
         if event.kind == "fired":
-            _expect(not model.closed, "a deadline fired on a closed case")
-            _expect(model.target(event.transition or "") == event.state, event)
+            expect(not model.closed, "a deadline fired on a closed case")
+            expect(model.target(event.transition or "") == event.state, event)
             model.state, model.closed = event.state, event.state in model.final
             model.visited.add(event.state)
         else:
-            _expect(event.kind in ("reminded", "refused"), event)
-            _expect(event.state == model.state, event)
+            expect(event.kind in ("reminded", "refused"), event)
+            expect(event.state == model.state, event)
         model.version = event.seq
 
     def _unknown(self, model: CaseModel, data: st.DataObject) -> None:
@@ -476,7 +476,7 @@ class EngineMachine(RuleBasedStateMachine):
             pass
         else:  # pragma: no cover - reached only when the engine is wrong
             raise AssertionError("an unknown transition fired")
-        _expect((self.store.case(model.id), self.store.events(model.id)) == before)
+        expect((self.store.case(model.id), self.store.events(model.id)) == before)
 
     def _fire(
         self,
@@ -529,26 +529,26 @@ class EngineMachine(RuleBasedStateMachine):
                 record_refusal=keep_refusal,
             )
         except ConflictError:
-            _expect(expected is not None and expected != model.version, "a conflict without a stale version")
-            _expect((self.store.case(model.id), self.store.events(model.id)) == (stored, before_events))
+            expect(expected is not None and expected != model.version, "a conflict without a stale version")
+            expect((self.store.case(model.id), self.store.events(model.id)) == (stored, before_events))
             self.counts["conflict"] += 1
             return
         except Refused as exc:
-            _expect(expected in (None, model.version), "a stale version must be a conflict, not a refusal")
+            expect(expected in (None, model.version), "a stale version must be a conflict, not a refusal")
             self._refused(
                 model, transition, exc, verdict.blockers, stored, before_events, keep_refusal=keep_refusal
             )
-            _expect(self._snapshot() == before_units, "a refused fire changed units")
+            expect(self._snapshot() == before_units, "a refused fire changed units")
             # Org.resolve and the engine's authority code are two readings of `by`; they must agree.
-            _expect(not chosen or "permission" not in _kinds(exc.blockers), f"{actor} is entitled: {exc}")
+            expect(not chosen or "permission" not in _kinds(exc.blockers), f"{actor} is entitled: {exc}")
             return
-        _expect(expected in (None, model.version), "a stale expected_version was accepted")
-        _expect(verdict.allowed, f"check refused what fire accepted: {verdict.describe('en')}")
+        expect(expected in (None, model.version), "a stale expected_version was accepted")
+        expect(verdict.allowed, f"check refused what fire accepted: {verdict.describe('en')}")
         self._accepted(model, transition, after, stored, before_events, before_units)
 
     def _check_available(self, model: CaseModel, actor: Actor) -> None:
         offered = {o.transition: o.target for o in self.engine.available(model.id, actor)}
-        _expect(offered == dict(model.moves.get(model.state, {})), (offered, model))
+        expect(offered == dict(model.moves.get(model.state, {})), (offered, model))
 
     def _refused(  # noqa: PLR0917 - private: the state before the fire, to compare with
         self,
@@ -562,24 +562,24 @@ class EngineMachine(RuleBasedStateMachine):
         keep_refusal: bool,
     ) -> None:
         blockers = exc.blockers
-        _expect(bool(blockers), "a refusal names its reasons")
-        _expect(blockers == checked, "fire and check disagree on the blockers")
+        expect(bool(blockers), "a refusal names its reasons")
+        expect(blockers == checked, "fire and check disagree on the blockers")
         if model.closed:
-            _expect(_kinds(blockers) == ["state"], f"a closed case refused with {_kinds(blockers)}")
+            expect(_kinds(blockers) == ["state"], f"a closed case refused with {_kinds(blockers)}")
         elif model.target(transition.id) is None:
-            _expect("state" in _kinds(blockers), f"{transition.id} from {model.state}: no state blocker")
+            expect("state" in _kinds(blockers), f"{transition.id} from {model.state}: no state blocker")
         else:
-            _expect("state" not in _kinds(blockers), f"{transition.id} can fire from {model.state}")
+            expect("state" not in _kinds(blockers), f"{transition.id} can fire from {model.state}")
         now = self.store.events(model.id)
         if keep_refusal:
-            _expect(now[:-1] == events, "a recorded refusal rewrote history")
-            _expect(now[-1].kind == "refused", now[-1])
-            _expect(now[-1].state == model.state, now[-1])
-            _expect(self.store.case(model.id) == stored.then(now[-1]))
+            expect(now[:-1] == events, "a recorded refusal rewrote history")
+            expect(now[-1].kind == "refused", now[-1])
+            expect(now[-1].state == model.state, now[-1])
+            expect(self.store.case(model.id) == stored.then(now[-1]))
             model.version += 1
         else:
-            _expect(self.store.case(model.id) == stored, "a refused fire changed the case")
-            _expect(now == events, "a refused fire wrote events")
+            expect(self.store.case(model.id) == stored, "a refused fire changed the case")
+            expect(now == events, "a refused fire wrote events")
         self.counts["refused"] += 1
 
     def _accepted(  # noqa: PLR0917 - private: the state before the fire, to compare with
@@ -592,20 +592,20 @@ class EngineMachine(RuleBasedStateMachine):
         units_before: Mapping[str, Unit],
     ) -> None:
         target = model.target(transition.id)
-        _expect(not model.closed, f"closed case {model.id} accepted {transition.id}")
+        expect(not model.closed, f"closed case {model.id} accepted {transition.id}")
         if target is None:
             msg = f"{transition.id} fired from {model.state}, which it does not leave"
             raise AssertionError(msg)
-        _expect(after.state == target, (after.state, target))
-        _expect(after.version == model.version + 1)
-        _expect(after.closed == (target in model.final))
-        _expect(after.definition == model.definition)
-        _expect(self.store.case(model.id) == after)
+        expect(after.state == target, (after.state, target))
+        expect(after.version == model.version + 1)
+        expect(after.closed == (target in model.final))
+        expect(after.definition == model.definition)
+        expect(self.store.case(model.id) == after)
         now = self.store.events(model.id)
-        _expect(now[:-1] == events, "an accepted fire rewrote history")
+        expect(now[:-1] == events, "an accepted fire rewrote history")
         last = now[-1]
         fired = ("fired", transition.id, stored.state, target)
-        _expect((last.kind, last.transition, last.from_state, last.state) == fired, last)
+        expect((last.kind, last.transition, last.from_state, last.state) == fired, last)
         model.state, model.version, model.closed = target, after.version, after.closed
         model.visited.add(target)
         self._effects(transition, after, units_before)
@@ -617,35 +617,33 @@ class EngineMachine(RuleBasedStateMachine):
         unit = self.store.unit(case.subject)
         if "activate_unit" in names:
             expected = case.data.get("members", before[unit.id].members)
-            _expect(unit.status == "active", unit)
-            _expect(unit.members == tuple(dict.fromkeys(expected)), (unit.members, expected))
-            _expect(unit.founded_on == self.clock.today())
+            expect(unit.status == "active", unit)
+            expect(unit.members == tuple(dict.fromkeys(expected)), (unit.members, expected))
+            expect(unit.founded_on == self.clock.today())
             for key in ("trade", "name"):
                 if key in case.data:
-                    _expect(getattr(unit, key) == case.data[key])
+                    expect(getattr(unit, key) == case.data[key])
             self.counts["activated"] += 1
         if "appoint_leaders" in names:
-            _expect(unit.leaders == to_leaders(case.data["leaders"]), unit.leaders)
+            expect(unit.leaders == to_leaders(case.data["leaders"]), unit.leaders)
         if "dissolve_unit" in names:
-            _expect(unit.status == "dissolved", unit)
+            expect(unit.status == "dissolved", unit)
         if "record_rating" in names:
-            _expect(unit.rating == case.data["rating"], unit)
+            expect(unit.rating == case.data["rating"], unit)
 
     @invariant()
     def cases_are_their_events(self) -> None:
         """Every case is the fold of its events, numbered 1..n, and agrees with the model."""
         stored = {c.id: c for c in self.store.cases()}
-        _expect(set(stored) == set(self.cases), "the store and the model know different cases")
+        expect(set(stored) == set(self.cases), "the store and the model know different cases")
         reminders: set[str] = set()
         for case_id, model in self.cases.items():
             events = self.store.events(case_id)
-            _expect([e.seq for e in events] == list(range(1, len(events) + 1)), case_id)
+            expect([e.seq for e in events] == list(range(1, len(events) + 1)), case_id)
             case = stored[case_id]
-            _expect(fold(events) == case, f"case {case_id} is not the fold of its events")
+            expect(fold(events) == case, f"case {case_id} is not the fold of its events")
             seen = (case.state, case.version, case.closed, case.definition)
-            _expect(seen == (model.state, model.version, model.closed, model.definition), (case, model))
-            _expect(case.closed == (case.state in model.final))
+            expect(seen == (model.state, model.version, model.closed, model.definition), (case, model))
+            expect(case.closed == (case.state in model.final))
             reminders.update(f"{case_id}:{e.seq}:deadline" for e in events if e.kind == "reminded")
-        _expect(
-            {m.key for m in self.store.outbox()} == reminders, "the outbox and the reminder events differ"
-        )
+        expect({m.key for m in self.store.outbox()} == reminders, "the outbox and the reminder events differ")
