@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import local_servers
 import pg
 
 settings.register_profile("dev", max_examples=100, deadline=None)
@@ -44,3 +45,17 @@ def postgres_url() -> str:
 def postgres_db() -> str:
     """The SQLAlchemy URL of a new, empty database of its own on the PostgreSQL test server."""
     return pg.fresh_database()
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP server on 127.0.0.1 recording what is posted to it (see ``local_servers``)."""
+    with local_servers.http_receiver() as out:
+        yield out
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP sink on 127.0.0.1 keeping every accepted message (see ``local_servers``)."""
+    with local_servers.smtp_sink() as out:
+        yield out

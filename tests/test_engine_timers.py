@@ -34,7 +34,14 @@ def test_a_decision_deadline_reminds_after_fifteen_working_days():
     assert (last.kind, last.transition, last.actor) == ("reminded", "approve", "system")
     (message,) = engine.store.outbox()
     assert message.topic == "deadline.reminder"
-    assert message.payload["to"] == ("standing_committee@c-1", "executive_committee@c-1")
+    assert message.key == f"{case_id}:{last.seq}:deadline"
+    assert (message.channel, message.at) == ("log", last.at)
+    # Whoever may fire the transition, each with the office that makes them a recipient.
+    assert [(r["actor"], r["grant"]) for r in message.payload["to"]] == [
+        ("btv-1", "standing_committee@c-1"),
+        ("bch-1", "executive_committee@c-1"),
+    ]
+    assert "hạn 2026-03-23" in message.payload["message"]["vi"]
     assert engine.store.timers(case_id) == []
     assert engine.tick(timer.due + dt.timedelta(days=30)).reminded == ()  # once only
     assert engine.store.case(case_id).state == "dossier_submitted"

@@ -75,3 +75,22 @@ def test_definition_error_lists_every_problem():
     assert "2 problems" in str(err)
     assert "one" in str(err)
     assert "two" in str(err)
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
+def test_every_exception_hoinghe_raises_has_its_own_code():
+    import hoinghe.definitions.diagram  # noqa: PLC0415 - each defines an exception of its own
+    import hoinghe.engine.verdict  # noqa: PLC0415
+    import hoinghe.hooks.notifiers  # noqa: F401, PLC0415
+
+    codes: dict[str, str] = {}
+    for cls in _subclasses(HoingheError):
+        if "code" in vars(cls) and cls.__module__.startswith("hoinghe."):
+            assert codes.setdefault(cls.code, cls.__name__) == cls.__name__, f"{cls.code} is used twice"
+    assert len(codes) >= 11

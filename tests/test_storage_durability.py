@@ -272,7 +272,7 @@ def assert_timers(case: Case, history: list[Event], pending: list[Timer]) -> Non
 
 
 def assert_outbox(snapshot: Dump, events: list[Event]) -> None:
-    """One outbox row for each reminder event, none without one (N-1)."""
+    """One outbox row for each reminder event and each notification of an approval, none without one (N-1)."""
     stored = []
     for row in rows(snapshot, "outbox"):
         message = _decode(OutboxMessage, row["payload"])
@@ -287,6 +287,13 @@ def assert_outbox(snapshot: Dump, events: list[Event]) -> None:
         (f"{e.case_id}:{e.seq}:deadline", e.case_id, e.seq, "deadline.reminder")
         for e in events
         if e.kind == "reminded"
+    ]
+    # The founding workflow tells two channels of each approval (found-professional-group.yaml, `notify:`).
+    expected += [
+        (f"{e.case_id}:{e.seq}:notify:{n}", e.case_id, e.seq, "transition.approve")
+        for e in events
+        if e.kind == "fired" and e.transition == "approve"
+        for n in range(2)
     ]
     assert sorted(stored) == sorted(expected)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 import pytest
 import sqlalchemy as sa
@@ -10,22 +12,52 @@ import world
 from hoinghe import SqlStore, StorageError
 from hoinghe.storage.schema import SCHEMA_VERSION
 
+V3_OUTBOX_COLUMNS = ("channel", "created", "lease_owner", "lease_until", "next_attempt", "failed")
 
-def test_a_schema_1_database_is_upgraded_in_place(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = SqlStore(url)
-    store.put_org(units=world.units())
-    store.close()
+
+def as_schema(url: str, version: int) -> None:
+    """Take a database written by this hoinghe back to what an older one left (what each upgrade adds, removed)."""
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # the database as hoinghe's first schema left it
-        conn.exec_driver_sql("DROP TABLE org_version")
-        conn.exec_driver_sql("UPDATE hoinghe_meta SET value = '1' WHERE key = 'schema_version'")
+    with engine.begin() as conn:
+        if version < 3:
+            conn.exec_driver_sql("DROP TABLE actor_grants")
+            conn.exec_driver_sql("DROP INDEX outbox_by_case")
+            for column in V3_OUTBOX_COLUMNS:
+                conn.exec_driver_sql(f"ALTER TABLE outbox DROP COLUMN {column}")
+        if version < 2:
+            conn.exec_driver_sql("DROP TABLE org_version")
+        conn.execute(
+            sa.text("UPDATE hoinghe_meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)}
+        )
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return str(request.getfixturevalue("postgres_db"))
+
+
+@pytest.mark.parametrize("old", [1, 2])
+def test_an_older_database_is_upgraded_in_place(url, old):
+    store = SqlStore(url)
+    store.put_org(units=world.units(), members=world.members(), actors=world.actors())
+    engine = world.engine(store=store)
+    case_id = world.found_until_submitted(engine)
+    engine.fire(case_id, "approve", "btv-1", documents=world.DECISION)  # two notifications wait
+    store.close()
+    as_schema(url, old)
     with pytest.raises(StorageError, match="run hoinghe db upgrade"):
         SqlStore(url, create=False)
     store = SqlStore(url)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     assert store.unit("c-1").name == "Hội Nông dân xã Yên Sơn"
+    # 2 -> 3: the grants of the actors already stored are indexed, and the waiting messages can be claimed.
+    assert [a.id for a in store.holders("standing_committee", "c-1")] == ["btv-1"]
+    claimed = store.claim_outbox("w1", world.START, lease=dt.timedelta(minutes=1))
+    assert [s.message.key for s in claimed] == [f"{case_id}:7:notify:0", f"{case_id}:7:notify:1"]
+    assert store.outbox_status(world.START).leased == 2
     store.close()
 
 

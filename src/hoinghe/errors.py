@@ -14,6 +14,9 @@ The tree::
     |   +-- IdempotencyError           an idempotency key was used before for a different request
     +-- MigrationError (ValueError)    moving running cases to another definition version would strand one
     +-- StorageError                   the store failed (I/O, disk full, connection); nothing was written
+    +-- DeliveryError                  a notification was not delivered; ``permanent`` says whether to retry
+    |                                  (defined in hoinghe.hooks.notifiers)
+    +-- MissingDependency (ImportError) an optional extra is not installed; the message names it
 
 A refusal is made of *blockers*, each with a code of the ``HNG-B`` family below (permission, documents, rules ...).
 
@@ -40,6 +43,7 @@ __all__ = [
     "HoingheError",
     "IdempotencyError",
     "MigrationError",
+    "MissingDependency",
     "NotFound",
     "Severity",
     "SourceLocation",
@@ -142,6 +146,13 @@ CODES: dict[str, Code] = _codes(
         "trạng thái không có chuyển tiếp và không phải trạng thái kết thúc",
     ),
     ("HNG-W015", _E, "unit kind not allowed at this level", "loại đơn vị không hợp lệ ở cấp này"),
+    ("HNG-W016", _E, "a notification is malformed", "thông báo khai báo không hợp lệ"),
+    (
+        "HNG-W017",
+        _E,
+        "a plan's dates or targets are inconsistent",
+        "kế hoạch có mốc thời gian hoặc chỉ tiêu không hợp lệ",
+    ),
     (
         "HNG-P001",
         _E,
@@ -355,6 +366,12 @@ class StorageError(HoingheError):
     """The store failed (I/O error, disk full, lost connection); the transaction was rolled back whole."""
 
     code = "HNG-E006"
+
+
+class MissingDependency(HoingheError, ImportError):
+    """An optional dependency is not installed; the message says which extra to install."""
+
+    code = "HNG-E011"
 
 
 class ExpressionError(HoingheError, ValueError):

@@ -25,6 +25,8 @@ __all__ = [
     "EventKind",
     "IdempotencyRecord",
     "OutboxMessage",
+    "OutboxState",
+    "OutboxStatus",
     "Timer",
     "UnitChange",
     "VersionRecord",
@@ -265,7 +267,14 @@ class Timer:
 class OutboxMessage:
     """A notification to deliver after commit, written in the same transaction as the event that causes it.
 
-    ``key`` is unique and stable (the consumer's idempotency key): ``case_id:seq:topic[:n]``.
+    Attributes:
+        key: unique and stable, the consumer's idempotency key: ``case_id:seq:topic[:n]``.
+        seq: the sequence number of the event that caused it; a case's messages are delivered in this order.
+        topic: what happened: ``transition.<id>`` for a transition, ``deadline.reminder`` for a deadline.
+        payload: the JSON body delivered: the case, workflow, transition, subject, recipients (``to``) and the
+            message in Vietnamese and English (``message``), all resolved when the event was committed.
+        channel: the notifier that delivers it (``log``, ``webhook``, ``email`` or a registered one).
+        at: when the event that caused it was committed (the engine's clock).
     """
 
     key: str
@@ -273,6 +282,55 @@ class OutboxMessage:
     seq: int
     topic: str
     payload: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict, hash=False)
+    channel: str = "log"
+    at: datetime | None = None
+
+
+@attrs.frozen
+class OutboxState:
+    """Where one outbox message stands with the relay.
+
+    Attributes:
+        message: the message.
+        attempts: failed delivery attempts so far.
+        last_error: what the last failed attempt said.
+        next_attempt: not tried again before this time (a backoff after a failure).
+        failed: when the relay gave up on it (permanent failure or too many attempts); it then waits for
+            ``hoinghe relay retry`` and no longer holds back its case's later messages.
+        leased_to: the relay worker delivering it now, while its lease runs.
+    """
+
+    message: OutboxMessage
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt: datetime | None = None
+    failed: datetime | None = None
+    leased_to: str | None = None
+
+
+@attrs.frozen
+class OutboxStatus:
+    """The outbox at a glance: what waits, what is being delivered, what failed.
+
+    Attributes:
+        pending: messages not delivered and not given up.
+        due: pending messages a relay may take now (not leased, not waiting for a retry).
+        leased: pending messages a relay worker holds now.
+        retrying: pending messages that failed at least once and wait for their next attempt.
+        failed: messages given up, waiting for ``hoinghe relay retry``.
+        delivered: messages delivered.
+        oldest_pending: when the oldest pending message was written.
+        problems: the failed and retrying messages, oldest first (at most the ``limit`` asked for).
+    """
+
+    pending: int
+    due: int
+    leased: int
+    retrying: int
+    failed: int
+    delivered: int
+    oldest_pending: datetime | None = None
+    problems: tuple[OutboxState, ...] = ()
 
 
 @attrs.frozen

@@ -2,6 +2,7 @@
 
 from hoinghe.definitions.effects import BUILTIN_EFFECTS
 from hoinghe.definitions.graph import Vocabulary, check_workflow, reachable_states
+from hoinghe.definitions.plan import PlanDef, TargetDef
 from hoinghe.definitions.profile import DocumentDef, Profile, ProfileDef, RoleDef
 from hoinghe.definitions.rulepack import (
     AppliesTo,
@@ -20,6 +21,7 @@ from hoinghe.definitions.workflow import (
     ChecksDef,
     Duration,
     EffectRef,
+    NotifyDef,
     RoleRef,
     ScheduleDef,
     StateDef,
@@ -41,8 +43,10 @@ __all__ = [
     "Duration",
     "EffectRef",
     "Effective",
+    "NotifyDef",
     "ParamDef",
     "ParamValue",
+    "PlanDef",
     "Profile",
     "ProfileDef",
     "RoleDef",
@@ -52,6 +56,7 @@ __all__ = [
     "ScheduleDef",
     "StateDef",
     "SubjectSpec",
+    "TargetDef",
     "Tighten",
     "TimerDef",
     "TransitionDef",

@@ -15,7 +15,7 @@ __all__ = ["DiagramError", "to_dot", "to_mermaid", "to_svg"]
 class DiagramError(HoingheError, RuntimeError):
     """A diagram could not be drawn (Graphviz missing or failing)."""
 
-    code = "HNG-E004"
+    code = "HNG-E010"
 
 
 def _label(wf: WorkflowDefinition, state_id: str, language: Language) -> str:

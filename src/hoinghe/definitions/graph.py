@@ -8,17 +8,27 @@ column.  What the workflow refers to outside itself (levels, roles, documents, r
 from __future__ import annotations
 
 import difflib
+import re
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import attrs
 
 from hoinghe.definitions.effects import BUILTIN_EFFECTS
-from hoinghe.definitions.workflow import RELATIVE_UNITS, RoleRef, TransitionDef, WorkflowDefinition
+from hoinghe.definitions.workflow import (
+    PEOPLE,
+    RELATIVE_UNITS,
+    NotifyDef,
+    RoleRef,
+    TransitionDef,
+    WorkflowDefinition,
+)
 from hoinghe.errors import CODES, Diagnostic
 from hoinghe.org.hierarchy import Hierarchy
 
 __all__ = ["Vocabulary", "check_workflow", "reachable_states"]
+
+_CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 @attrs.frozen
@@ -226,13 +236,50 @@ def _check_references(wf: WorkflowDefinition, vocab: Vocabulary) -> Iterator[Dia
                         f"{base}.effects[{j}].args",
                     )
         yield from _check_timer(t, transition_ids, wf, f"{base}.deadline")
+        yield from _check_notify(t.notify, f"{base}.notify", vocab)
+        if t.deadline is not None:
+            yield from _check_notify(t.deadline.notify, f"{base}.deadline.notify", vocab)
+            if t.deadline.notify and t.deadline.then == "fire":
+                yield Diagnostic(
+                    "HNG-W011",
+                    "`notify:` under a deadline is read with `then: notify`; to tell people when a deadline fires "
+                    "a transition, put `notify:` on that transition",
+                    f"{base}.deadline.notify",
+                )
 
 
-def _check_role(ref: RoleRef, path: str, vocab: Vocabulary) -> Iterator[Diagnostic]:
+def _check_notify(entries: Sequence[NotifyDef], path: str, vocab: Vocabulary) -> Iterator[Diagnostic]:
+    for i, entry in enumerate(entries):
+        if not _CHANNEL.fullmatch(entry.channel):
+            yield Diagnostic(
+                "HNG-W016",
+                f"channel {entry.channel!r} is not a channel name: use lower-case letters, digits, - and _ "
+                "(log, webhook, email, or one the relay is configured with)",
+                f"{path}[{i}].channel",
+            )
+        if not entry.to:
+            yield Diagnostic(
+                "HNG-W016", "a notification needs at least one recipient under `to:`", f"{path}[{i}].to"
+            )
+        for j, ref in enumerate(entry.to):
+            if ref.role in PEOPLE:
+                if ref.at != "subject":
+                    yield Diagnostic(
+                        "HNG-W016",
+                        f"`{ref.role}` is a person, not a role: it takes no `at:`",
+                        f"{path}[{i}].to[{j}].at",
+                    )
+                continue
+            yield from _check_role(ref, f"{path}[{i}].to[{j}]", vocab, people=True)
+
+
+def _check_role(ref: RoleRef, path: str, vocab: Vocabulary, *, people: bool = False) -> Iterator[Diagnostic]:
     if vocab.roles is not None and ref.role not in vocab.roles:
+        names = [*vocab.roles, *PEOPLE] if people else vocab.roles
+        also = f" nor one of {', '.join(PEOPLE)}" if people else ""
         yield Diagnostic(
             "HNG-W006",
-            f"role {ref.role!r} is not declared in the profile{_suggest(ref.role, vocab.roles)}",
+            f"role {ref.role!r} is not declared in the profile{also}{_suggest(ref.role, names)}",
             f"{path}.role",
         )
     h = vocab.hierarchy

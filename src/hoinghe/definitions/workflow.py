@@ -16,11 +16,13 @@ from hoinghe.org.registry import RELATIVE_UNITS
 from hoinghe.org.text import Text
 
 __all__ = [
+    "PEOPLE",
     "RELATIVE_UNITS",
     "ApprovalDef",
     "ChecksDef",
     "Duration",
     "EffectRef",
+    "NotifyDef",
     "RoleRef",
     "ScheduleDef",
     "StateDef",
@@ -91,18 +93,44 @@ class ApprovalDef:
     quorum: int = 1
 
 
+#: Recipients of a notification that are not roles: who opened the case, and who fired the transition.
+PEOPLE = ("proposer", "actor")
+
+
+@attrs.frozen
+class NotifyDef:
+    """Who is told what when a transition fires or a deadline falls due.
+
+    Attributes:
+        to: the recipients, each a role found relative to the subject like ``by`` (everyone holding it), or
+            ``proposer`` (who opened the case) or ``actor`` (who fired the transition).
+        message: the text in Vietnamese and English; ``{expression}`` holes read the facts rules read
+            (``{subject.name}``, ``{case.id}``, ``{params.group_min_members}``).
+        channel: the notifier that delivers it: ``log``, ``webhook``, ``email`` or one an integrator registers.
+        title: a subject line for channels that have one (email), with holes like ``message``.
+    """
+
+    to: tuple[RoleRef, ...]
+    message: Text
+    channel: str = "log"
+    title: Text | None = None
+
+
 @attrs.frozen
 class TimerDef:
     """A deadline: if the case is still waiting ``within`` after ``from_``, remind or fire a transition.
 
     ``from_`` is ``entered`` (the case entered the state the transition leaves) or ``opened`` (the case opened).
-    ``then`` is ``notify`` (a reminder to whoever may fire the transition) or ``fire`` (fire ``transition``).
+    ``then`` is ``notify`` (a reminder) or ``fire`` (fire ``transition``).  A reminder goes to whoever may fire
+    the transition, through the ``log`` channel, unless ``notify`` says otherwise: escalating to the body above
+    is a ``notify`` entry naming its role.
     """
 
     within: Duration
     from_: Literal["entered", "opened"] = "entered"
     then: Literal["notify", "fire"] = "notify"
     transition: str | None = None
+    notify: tuple[NotifyDef, ...] = ()
 
 
 @attrs.frozen
@@ -117,6 +145,7 @@ class TransitionDef:
         approvals: bodies that must approve before it fires (a quorum), if any.
         not_by_proposer: the actor who opened the case may not fire (nor approve) it.
         deadline: a timer that runs while the case waits in a ``from_`` state.
+        notify: notifications written with the transition, in the same transaction, delivered by the relay.
     """
 
     id: str
@@ -131,6 +160,7 @@ class TransitionDef:
     approvals: ApprovalDef | None = None
     not_by_proposer: bool = False
     deadline: TimerDef | None = None
+    notify: tuple[NotifyDef, ...] = ()
 
 
 def _levels(value: str | tuple[str, ...]) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from hoinghe.engine.calendar import Calendar, VietnamCalendar
 from hoinghe.engine.clock import Clock, SystemClock
 from hoinghe.engine.effects import BUILTIN, Effect, EffectContext, EffectError
 from hoinghe.engine.facts import Decision, build_facts, proposed_subject
+from hoinghe.engine.notify import notifications, recipients
 from hoinghe.engine.reader import DecisionReader
 from hoinghe.engine.verdict import Blocker, Option, Refused, Verdict
 from hoinghe.engine.versions import Version
@@ -170,6 +171,7 @@ class _Plan:
     transition: TransitionDef | None = None
     units: tuple[UnitChange, ...] = ()
     effects: tuple[str, ...] = ()
+    subject: Unit | None = None  # the subject as the decision saw it (proposed), for notifications
 
 
 class Engine:
@@ -696,7 +698,9 @@ class Engine:
         verdict = Verdict(
             case.id, transition_id, actor.id, target, tuple(blockers), tuple(warnings), tuple(passed)
         )
-        return _Plan(verdict, case, version, transition, units, tuple(e.id for e in transition.effects))
+        return _Plan(
+            verdict, case, version, transition, units, tuple(e.id for e in transition.effects), subject
+        )
 
     def _check_rules(  # noqa: PLR0917 - private: the lists are the plan being built
         self,
@@ -845,11 +849,36 @@ class Engine:
             expected_version=case.version,
             units=plan.units,
             timers=self._timers(version, after),
+            outbox=self._notify(plan, after, event, actor, docs) if transition.notify else (),
             idempotency=record,
             done_timers=done_timers,
         )
         self._commit(commit, idempotency_key, fingerprint)
         return after
+
+    def _notify(
+        self, plan: _Plan, after: Case, event: Event, actor: Actor, docs: tuple[Document, ...]
+    ) -> tuple[OutboxMessage, ...]:
+        """The transition's notifications, resolved against the subject as the transition left it."""
+        transition, subject = plan.transition, plan.subject
+        if transition is None or subject is None:  # pragma: no cover - an allowed plan has both
+            return ()
+        subject = next((c.after for c in plan.units if c.after.id == subject.id), subject)
+        today = self.clock.today()
+        decision = Decision(after, subject, actor, today, docs, self._offices)
+        return notifications(
+            self.store,
+            plan.version.ruleset(today),
+            transition.notify,
+            case=after,
+            event=event,
+            subject=subject,
+            actor=actor,
+            facts=build_facts(self.store, decision),
+            topic=f"transition.{transition.id}",
+            key=f"{after.id}:{event.seq}:notify",
+            extra={"from": plan.case.state},
+        )
 
     def _commit(self, commit: Commit, idempotency_key: str | None = None, fingerprint: str = "") -> None:
         try:
@@ -980,7 +1009,6 @@ class Engine:
     def _remind(self, case: Case, version: Version, timer: Timer) -> None:
         transition = version.transitions[timer.transition]
         subject = proposed_subject(self.store.unit(case.subject), case.data)
-        recipients = [str(g) for g in required_grants(self.store, transition.by, subject)]
         event = Event(
             case.id,
             case.version + 1,
@@ -991,7 +1019,36 @@ class Engine:
             final=False,
             transition=transition.id,
         )
-        message = OutboxMessage(
+        after = case.then(event)
+        entries = () if transition.deadline is None else transition.deadline.notify
+        extra = {"due": timer.due.isoformat(), "waiting_in": case.state}
+        if entries:
+            today = self.clock.today()
+            decision = Decision(after, subject, SYSTEM, today, (), self._offices)
+            messages = notifications(
+                self.store,
+                version.ruleset(today),
+                entries,
+                case=after,
+                event=event,
+                subject=subject,
+                actor=SYSTEM,
+                facts=build_facts(self.store, decision),
+                topic="deadline.reminder",
+                key=f"{case.id}:{event.seq}:deadline",
+                extra=extra,
+            )
+        else:
+            messages = (self._default_reminder(after, event, transition, subject, timer),)
+        self._commit(Commit(after, (event,), case.version, outbox=messages, done_timers=(timer.id,)))
+
+    def _default_reminder(
+        self, case: Case, event: Event, transition: TransitionDef, subject: Unit, timer: Timer
+    ) -> OutboxMessage:
+        """A reminder to whoever may fire the transition, on the ``log`` channel."""
+        title = transition.title or Text(transition.id, transition.id)
+        due = timer.due.date().isoformat()
+        return OutboxMessage(
             key=f"{case.id}:{event.seq}:deadline",
             case_id=case.id,
             seq=event.seq,
@@ -999,13 +1056,18 @@ class Engine:
             payload={
                 "workflow": case.workflow,
                 "transition": transition.id,
-                "subject": case.subject,
+                "state": case.state,
+                "subject": {"id": subject.id, "name": subject.name, "level": subject.level},
+                "actor": SYSTEM.id,
                 "due": timer.due.isoformat(),
-                "to": recipients,
+                "to": recipients(self.store, transition.by, subject, case, SYSTEM),
+                "message": {
+                    "vi": f"Đã đến hạn bước «{title.get('vi')}» của hồ sơ {case.id} ({subject.name}), hạn {due}.",
+                    "en": f"The step “{title.get('en')}” of case {case.id} ({subject.name}) was due on {due}.",
+                },
             },
-        )
-        self._commit(
-            Commit(case.then(event), (event,), case.version, outbox=(message,), done_timers=(timer.id,))
+            channel="log",
+            at=event.at,
         )
 
     def _open_scheduled(self, now: dt.datetime) -> list[str]:

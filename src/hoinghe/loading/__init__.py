@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from hoinghe.definitions.plan import PlanDef
 from hoinghe.definitions.profile import Profile
 from hoinghe.errors import Diagnostic
 from hoinghe.loading._converter import LIMITS
@@ -28,6 +29,7 @@ __all__ = [
     "definition_hash",
     "json_schema",
     "load_document",
+    "load_plan",
     "load_profile",
     "read_document",
     "shipped_path",
@@ -47,3 +49,13 @@ def load_profile(profile_id: str, paths: Iterable[str | Path] = ()) -> Profile:
         DefinitionError: the profile, or a workflow or rule pack it uses, has errors (all of them listed).
     """
     return Library.from_paths(*paths, shipped=True).profile(profile_id)
+
+
+def load_plan(plan_id: str, paths: Iterable[str | Path] = ()) -> PlanDef:
+    """The rollout plan ``plan_id`` from the shipped documents and those under ``paths``.
+
+    Raises:
+        NotFound: no plan has that id.
+        DefinitionError: the plan has errors.
+    """
+    return Library.from_paths(*paths, shipped=True).plan(plan_id)

@@ -8,6 +8,7 @@ from typing import Literal, TypeAlias
 import attrs
 from cattrs.errors import BaseValidationError
 
+from hoinghe.definitions.plan import PlanDef
 from hoinghe.definitions.profile import ProfileDef
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
@@ -26,12 +27,13 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-DocumentKind = Literal["profile", "workflow", "rules"]
-Definition: TypeAlias = ProfileDef | WorkflowDefinition | RulePack
+DocumentKind = Literal["profile", "workflow", "rules", "plan"]
+Definition: TypeAlias = ProfileDef | WorkflowDefinition | RulePack | PlanDef
 KINDS: dict[str, type[Definition]] = {
     "profile": ProfileDef,
     "workflow": WorkflowDefinition,
     "rules": RulePack,
+    "plan": PlanDef,
 }
 
 

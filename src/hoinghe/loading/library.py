@@ -11,6 +11,7 @@ import attrs
 
 from hoinghe.definitions.effects import BUILTIN_EFFECTS
 from hoinghe.definitions.graph import Vocabulary, check_workflow
+from hoinghe.definitions.plan import PlanDef
 from hoinghe.definitions.profile import DocumentDef, Profile, ProfileDef, RoleDef
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
@@ -18,7 +19,7 @@ from hoinghe.errors import DefinitionError, Diagnostic, NotFound
 from hoinghe.loading._converter import converter
 from hoinghe.loading._yaml import SourceMap
 from hoinghe.loading.documents import Definition, Document, DocumentKind, read_document
-from hoinghe.loading.packs import check_packs
+from hoinghe.loading.packs import check_notify_templates, check_packs
 from hoinghe.org.hierarchy import Hierarchy, check_hierarchy
 
 __all__ = ["YAML_SUFFIXES", "Library", "definition_hash", "shipped_path"]
@@ -127,6 +128,7 @@ class Library:
             ProfileDef: "profile",
             WorkflowDefinition: "workflow",
             RulePack: "rules",
+            PlanDef: "plan",
         }
         docs = tuple(
             Document(kinds[type(d)], d, SourceMap(f"<{kinds[type(d)]} {d.id}>")) for d in definitions
@@ -153,9 +155,21 @@ class Library:
             raise DefinitionError(errors)
         return profile
 
+    def plan(self, plan_id: str) -> PlanDef:
+        """The rollout plan ``plan_id``; :class:`~hoinghe.errors.DefinitionError` if it is invalid."""
+        doc = self.get("plan", plan_id)
+        errors = [d for d in _check_plan(doc) if d.is_error]
+        if errors:
+            raise DefinitionError(errors)
+        plan = doc.definition
+        assert isinstance(plan, PlanDef)  # noqa: S101
+        return plan
+
     def check(self) -> list[Diagnostic]:
         """Every problem in every document and across them, each reported once."""
         found: list[Diagnostic] = list(self.diagnostics)
+        for doc in self.of_kind("plan"):
+            found.extend(_check_plan(doc))
         used: set[str] = set()
         for doc in self.of_kind("profile"):
             found.extend(self._check_profile(doc.id)[1])
@@ -296,6 +310,7 @@ class Library:
                     else found
                 )
                 problems.append(doc.locate(named))
+            problems.extend(check_notify_templates(doc, profile))
         packs = [(self.get("rules", p.id), profile) for p in profile.rule_packs]
         problems.extend(check_packs(packs))
         return profile, problems
@@ -333,3 +348,29 @@ def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
             seen.add(d)
             out.append(d)
     return out
+
+
+def _check_plan(doc: Document) -> Iterator[Diagnostic]:
+    """A plan's dates in order, its target ids unique, each range the right way round."""
+    plan = doc.definition
+    assert isinstance(plan, PlanDef)  # noqa: S101
+    if plan.deadline < plan.start:
+        msg = f"the deadline {plan.deadline} comes before the start {plan.start}"
+        yield doc.locate(Diagnostic("HNG-W017", msg, "$.deadline"))
+    seen: set[str] = set()
+    for i, target in enumerate(plan.targets):
+        if target.id in seen:
+            yield doc.locate(
+                Diagnostic("HNG-W017", f"target id {target.id!r} is used twice", f"$.targets[{i}].id")
+            )
+        seen.add(target.id)
+        if target.min < 0 or (target.max is not None and target.max < target.min):
+            msg = f"target {target.id!r}: min {target.min} and max {target.max} do not make a range"
+            yield doc.locate(Diagnostic("HNG-W017", msg, f"$.targets[{i}].max"))
+        if target.level == target.per:
+            msg = f"target {target.id!r} counts {target.level} units per {target.per}: name a level above it"
+            yield doc.locate(Diagnostic("HNG-W017", msg, f"$.targets[{i}].per"))
+    if not 1 <= plan.report_months <= 12:  # noqa: PLR2004 - a year at most
+        yield doc.locate(
+            Diagnostic("HNG-W017", f"report_months is {plan.report_months}; give 1 to 12", "$.report_months")
+        )

@@ -6,12 +6,14 @@ from collections.abc import Iterator, Sequence
 
 from hoinghe.definitions.profile import Profile
 from hoinghe.definitions.rulepack import RulePack
-from hoinghe.errors import Diagnostic, SourceLocation
+from hoinghe.definitions.workflow import WorkflowDefinition
+from hoinghe.errors import Diagnostic, ExpressionError, SourceLocation
 from hoinghe.loading.documents import Document
+from hoinghe.rules.expression import render_template
 from hoinghe.rules.packs import find_loosenings, params_in_force
 from hoinghe.rules.ruleset import compile_rule, schema_for
 
-__all__ = ["check_packs"]
+__all__ = ["check_notify_templates", "check_packs"]
 
 
 def check_packs(packs: Sequence[tuple[Document, Profile | None]]) -> list[Diagnostic]:
@@ -88,3 +90,35 @@ def _check_layering(docs: Sequence[Document]) -> Iterator[Diagnostic]:
                 )
                 yield doc.locate(Diagnostic("HNG-R006", msg, f"$.rules[{i}].id"))
             owner.setdefault(rule.id, doc)
+
+
+def check_notify_templates(doc: Document, profile: Profile) -> Iterator[Diagnostic]:
+    """Every notification message and title of the workflow in ``doc``, compiled against the profile's facts."""
+    wf = doc.definition
+    assert isinstance(wf, WorkflowDefinition)  # noqa: S101 - the caller passes workflow documents only
+    schema = schema_for({name: p.value for name, p in params_in_force(profile.rule_packs).items()})
+    for i, t in enumerate(wf.transitions):
+        places = [(f"$.transitions[{i}].notify", t.notify)]
+        if t.deadline is not None:
+            places.append((f"$.transitions[{i}].deadline.notify", t.deadline.notify))
+        for base, entries in places:
+            for j, entry in enumerate(entries):
+                texts = [("message", entry.message), ("title", entry.title)]
+                for field, text in texts:
+                    if text is None:
+                        continue
+                    for lang in ("vi", "en"):
+                        template = getattr(text, lang)
+                        if template is None:
+                            continue
+                        path = f"{base}[{j}].{field}.{lang}"
+                        try:
+                            render_template(template, schema)
+                        except ExpressionError as exc:
+                            code = "HNG-R007" if exc.diagnostic_code == "HNG-R002" else exc.diagnostic_code
+                            yield Diagnostic(
+                                code,
+                                f"notification {field}: {exc}",
+                                path,
+                                _expression_location(doc, path, exc.column),
+                            )

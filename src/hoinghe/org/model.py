@@ -151,12 +151,16 @@ class Actor:
         name: shown in histories and notifications.
         grants: the roles the actor holds, each at one unit.
         member: the member this actor is, when the actor is a person on the member rolls.
+        email: where the email notifier writes to this actor, if anywhere.
+        phone: a phone number for notifiers that send text messages, if any.
     """
 
     id: str
     name: str
     grants: tuple[RoleGrant, ...] = ()
     member: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
     def holds(self, role: str, unit: str) -> bool:
         """True when the actor holds ``role`` at the unit with id ``unit``."""

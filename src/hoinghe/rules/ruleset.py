@@ -160,6 +160,7 @@ class RuleSet:
     on: dt.date | None = None
     _by_id: dict[str, CompiledRule] = attrs.field(init=False, repr=False)
     _param_facts: dict[str, object] = attrs.field(init=False, repr=False)
+    _templates: dict[str, Template] = attrs.field(init=False, repr=False, factory=dict)
 
     @_by_id.default
     def _index(self) -> dict[str, CompiledRule]:
@@ -214,6 +215,21 @@ class RuleSet:
             if rule.id not in chosen and rule.attached_to(workflow, transition):
                 chosen[rule.id] = rule
         return tuple(r for r in chosen.values() if r.matches(level, kind))
+
+    def render(self, template: str, facts: Mapping[str, object]) -> str:
+        """A message template filled in: ``{expression}`` holes over ``facts`` and this set's ``params``.
+
+        A hole with no value (a fact nobody recorded) shows ``?``.  Templates are compiled once per set.
+
+        Raises:
+            ExpressionError: the template does not compile against the facts (``hoinghe check`` reports it).
+        """
+        compiled = self._templates.get(template)
+        if compiled is None:
+            compiled = self._templates.setdefault(
+                template, render_template(template, schema_for(self.params))
+            )
+        return _fill(compiled, {**facts, "params": self._param_facts})
 
     def check(self, rules: Iterable[CompiledRule], facts: Mapping[str, object]) -> list[RuleFailure]:
         """The failures among ``rules`` over ``facts``, in order; ``facts['params']`` is filled from this set."""

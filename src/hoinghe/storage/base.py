@@ -13,13 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
-from hoinghe.records import Case, Commit, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+from hoinghe.records import (
+    Case,
+    Commit,
+    Event,
+    IdempotencyRecord,
+    OutboxMessage,
+    OutboxState,
+    OutboxStatus,
+    Timer,
+    VersionRecord,
+)
 
 __all__ = ["OrgReader", "Store"]
 
@@ -55,6 +65,10 @@ class Store(OrgReader, Protocol):
         self, *, units: Iterable[Unit] = (), members: Iterable[Member] = (), actors: Iterable[Actor] = ()
     ) -> None:
         """Add or replace units, members and actors outside any workflow (an import, a correction), at once."""
+        ...
+
+    def holders(self, role: str, unit_id: str) -> list[Actor]:
+        """The actors holding ``role`` at the unit, by id (the recipients of a notification)."""
         ...
 
     def units(
@@ -131,7 +145,43 @@ class Store(OrgReader, Protocol):
         ...
 
     def outbox(self) -> list[OutboxMessage]:
-        """Messages written and not yet delivered, in commit order."""
+        """Messages written and not yet delivered (including those the relay gave up on), in commit order."""
+        ...
+
+    # ----------------------------------------------------------------------------------- the relay's side
+
+    def claim_outbox(
+        self, worker: str, now: datetime, *, lease: timedelta, limit: int = 100
+    ) -> list[OutboxState]:
+        """Lease messages to ``worker`` until ``now + lease``, at most ``limit``, in commit order, each with the
+        failed attempts it had so far.
+
+        A case's messages go out in sequence: a case is taken from its oldest pending message on, and only
+        when that message is neither leased to another worker nor waiting for a retry.  Several workers may
+        claim at once (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``); no message is leased to two of them,
+        and no two of them hold messages of the same case.  A lease that runs out (a worker died) makes the
+        messages claimable again: delivery is at least once.
+        """
+        ...
+
+    def outbox_delivered(self, key: str, at: datetime) -> None:
+        """Record that the message was delivered (again, harmlessly, if it already was)."""
+        ...
+
+    def outbox_failed(self, key: str, at: datetime, error: str, *, retry_at: datetime | None) -> None:
+        """Record a failed attempt and release its lease: try again from ``retry_at``, or give up when ``None``."""
+        ...
+
+    def release_outbox(self, worker: str, keys: Iterable[str]) -> None:
+        """Give back leases ``worker`` holds without an attempt (messages queued behind a failure)."""
+        ...
+
+    def outbox_status(self, now: datetime, *, limit: int = 20) -> OutboxStatus:
+        """Counts of pending, due, leased, retrying, failed and delivered messages, and the problems."""
+        ...
+
+    def retry_outbox(self, keys: Iterable[str] | None = None) -> int:
+        """Queue messages the relay gave up on again (those with ``keys``, or all); returns how many."""
         ...
 
     # ----------------------------------------------------------------------------------- versions

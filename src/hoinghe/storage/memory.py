@@ -10,7 +10,9 @@ import bisect
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import attrs
 
 from hoinghe.errors import ConflictError, NotFound
 from hoinghe.org.hierarchy import Hierarchy
@@ -22,6 +24,8 @@ from hoinghe.records import (
     Event,
     IdempotencyRecord,
     OutboxMessage,
+    OutboxState,
+    OutboxStatus,
     Timer,
     VersionRecord,
     check_shape,
@@ -35,6 +39,7 @@ _STATE = (
     "_unit_order",
     "_members",
     "_actors",
+    "_holders",
     "_memberships",
     "_cases",
     "_events",
@@ -42,6 +47,8 @@ _STATE = (
     "_timers_by_case",
     "_due",
     "_outbox",
+    "_leases",
+    "_delivered",
     "_keys",
     "_versions",
 )
@@ -68,13 +75,17 @@ class MemoryStore:
         self._unit_order: dict[str, int] = {}
         self._members: dict[str, Member] = {}
         self._actors: dict[str, Actor] = {}
+        self._holders: dict[tuple[str, str], dict[str, None]] = {}  # (role, unit) -> actor ids
         self._memberships: dict[str, dict[str, None]] = {}
         self._cases: dict[str, Case] = {}
         self._events: dict[str, list[Event]] = {}
         self._timers: dict[str, Timer] = {}
         self._timers_by_case: dict[str, list[str]] = {}
         self._due: list[tuple[datetime, str]] = []  # sorted; entries of removed timers are skipped lazily
-        self._outbox: dict[str, OutboxMessage] = {}
+        # Messages not delivered yet (given-up ones included), in commit order, with the relay's bookkeeping.
+        self._outbox: dict[str, OutboxState] = {}
+        self._leases: dict[str, tuple[str, datetime]] = {}  # key -> (worker, until)
+        self._delivered = 0
         self._keys: dict[str, IdempotencyRecord] = {}
         self._versions: dict[str, VersionRecord] = {}
         self._in_batch = False
@@ -102,6 +113,10 @@ class MemoryStore:
         except KeyError:
             raise NotFound("actor", actor_id) from None
 
+    def holders(self, role: str, unit_id: str) -> list[Actor]:
+        with self._lock:
+            return [self._actors[a] for a in sorted(self._holders.get((role, unit_id), ()))]
+
     def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
         members = self._members
         return {m: members[m] for m in member_ids if m in members}
@@ -119,7 +134,13 @@ class MemoryStore:
         units, members, actors = list(units), list(members), list(actors)
         with self._lock:
             self._members.update((m.id, m) for m in members)
-            self._actors.update((a.id, a) for a in actors)
+            for actor in actors:
+                old = self._actors.get(actor.id)
+                for grant in () if old is None else old.grants:
+                    self._holders.get((grant.role, grant.unit), {}).pop(actor.id, None)
+                self._actors[actor.id] = actor
+                for grant in actor.grants:
+                    self._holders.setdefault((grant.role, grant.unit), {})[actor.id] = None
             for unit in units:
                 self._put_unit(unit)
 
@@ -202,7 +223,7 @@ class MemoryStore:
                     bisect.insort(self._due, (timer.due, timer.id))
             for timer_id in commit.done_timers:
                 self._timers.pop(timer_id, None)
-            self._outbox.update((m.key, m) for m in commit.outbox)
+            self._outbox.update((m.key, OutboxState(m)) for m in commit.outbox)
             if commit.idempotency is not None:
                 self._keys[commit.idempotency.key] = commit.idempotency
 
@@ -269,7 +290,104 @@ class MemoryStore:
 
     def outbox(self) -> list[OutboxMessage]:
         with self._lock:
-            return list(self._outbox.values())
+            return [state.message for state in self._outbox.values()]
+
+    # ----------------------------------------------------------------------------------- the relay's side
+
+    def _leased(self, key: str, now: datetime) -> str | None:
+        lease = self._leases.get(key)
+        return lease[0] if lease is not None and lease[1] > now else None
+
+    def claim_outbox(
+        self, worker: str, now: datetime, *, lease: timedelta, limit: int = 100
+    ) -> list[OutboxState]:
+        with self._lock:
+            taken: list[OutboxState] = []
+            chosen: set[str] = set()
+            blocked: set[str] = set()
+            for key, state in self._outbox.items():
+                if len(taken) >= limit:
+                    break
+                case = state.message.case_id
+                if state.failed is not None or case in blocked:
+                    continue
+                if case not in chosen:  # the case's oldest pending message
+                    waiting = state.next_attempt is not None and state.next_attempt > now
+                    if waiting or self._leased(key, now) is not None:
+                        blocked.add(case)
+                        continue
+                    chosen.add(case)
+                taken.append(attrs.evolve(state, leased_to=worker))
+            until = now + lease
+            for state in taken:
+                self._leases[state.message.key] = (worker, until)
+            return taken
+
+    def outbox_delivered(self, key: str, at: datetime) -> None:  # noqa: ARG002 - kept for the SQL stores
+        with self._lock:
+            if self._outbox.pop(key, None) is not None:
+                self._delivered += 1
+            self._leases.pop(key, None)
+
+    def outbox_failed(self, key: str, at: datetime, error: str, *, retry_at: datetime | None) -> None:
+        with self._lock:
+            state = self._outbox.get(key)
+            self._leases.pop(key, None)
+            if state is None:
+                return
+            self._outbox[key] = attrs.evolve(
+                state,
+                attempts=state.attempts + 1,
+                last_error=error,
+                next_attempt=retry_at,
+                failed=at if retry_at is None else None,
+            )
+
+    def release_outbox(self, worker: str, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                lease = self._leases.get(key)
+                if lease is not None and lease[0] == worker:
+                    del self._leases[key]
+
+    def outbox_status(self, now: datetime, *, limit: int = 20) -> OutboxStatus:
+        with self._lock:
+            states = list(self._outbox.values())
+            leased = {key for key in self._outbox if self._leased(key, now) is not None}
+            delivered = self._delivered
+        pending = [s for s in states if s.failed is None]
+        retrying = [s for s in pending if s.attempts > 0]
+        due = [
+            s
+            for s in pending
+            if s.message.key not in leased and (s.next_attempt is None or s.next_attempt <= now)
+        ]
+        problems = [
+            attrs.evolve(s, leased_to=self._leased(s.message.key, now))
+            for s in states
+            if s.failed is not None or s.attempts > 0
+        ]
+        stamps = [s.message.at for s in pending if s.message.at is not None]
+        return OutboxStatus(
+            pending=len(pending),
+            due=len(due),
+            leased=len(leased),
+            retrying=len(retrying),
+            failed=len(states) - len(pending),
+            delivered=delivered,
+            oldest_pending=min(stamps, default=None),
+            problems=tuple(problems[:limit]),
+        )
+
+    def retry_outbox(self, keys: Iterable[str] | None = None) -> int:
+        with self._lock:
+            wanted = None if keys is None else set(keys)
+            count = 0
+            for key, state in self._outbox.items():
+                if state.failed is not None and (wanted is None or key in wanted):
+                    self._outbox[key] = attrs.evolve(state, failed=None, next_attempt=None)
+                    count += 1
+            return count
 
     # ----------------------------------------------------------------------------------- versions
 

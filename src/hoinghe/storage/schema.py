@@ -19,7 +19,8 @@ from hoinghe.errors import StorageError
 __all__ = ["SCHEMA_VERSION", "UPGRADES", "metadata", "tables", "upgrade_schema"]
 
 #: The schema this hoinghe writes.  2: ``org_version``, bumped by every change to units, members or actors.
-SCHEMA_VERSION = 2
+#: 3: the relay's columns on ``outbox``, and ``actor_grants``.
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -97,6 +98,22 @@ _timers = sa.Table(
     sa.Index("timers_by_case", "case_id"),
 )
 
+
+# Added in schema 3: the relay's bookkeeping (who holds a message and until when, when to try again, when it
+# was given up), and when the message was written.
+def _outbox_3() -> list[sa.Column[object]]:
+    return [
+        sa.Column("channel", sa.String(64), nullable=False, server_default="log"),
+        sa.Column("created", sa.Float),
+        sa.Column("lease_owner", sa.String(200)),
+        sa.Column("lease_until", sa.Float),
+        sa.Column("next_attempt", sa.Float),
+        sa.Column("failed", sa.Float),
+    ]
+
+
+_OUTBOX_3 = _outbox_3()
+
 _outbox = sa.Table(
     "outbox",
     metadata,
@@ -109,7 +126,19 @@ _outbox = sa.Table(
     sa.Column("delivered", sa.Float),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
+    *_OUTBOX_3,
     sa.Index("outbox_pending", "delivered", "n"),
+    sa.Index("outbox_by_case", "case_id", "n"),
+)
+
+# Added in schema 3: each actor's grants, so "who holds this role at that unit" is one indexed query.
+_actor_grants = sa.Table(
+    "actor_grants",
+    metadata,
+    sa.Column("actor_id", sa.String(200), sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("role", sa.String(200), primary_key=True),
+    sa.Column("unit_id", sa.String(200), primary_key=True),
+    sa.Index("actor_grants_by_role", "role", "unit_id"),
 )
 
 _idempotency = sa.Table(
@@ -142,6 +171,7 @@ tables = SimpleNamespace(
     units=_units,
     members=_members,
     actors=_actors,
+    actor_grants=_actor_grants,
     memberships=_memberships,
     cases=_cases,
     events=_events,
@@ -159,8 +189,28 @@ def _add_org_version(conn: Connection) -> None:
     conn.execute(sa.insert(_org_version).values(id=1, version=0))
 
 
+def _add_relay_and_grants(conn: Connection) -> None:
+    """2 -> 3: the relay's columns on the outbox, and the grants of every actor already stored."""
+    from hoinghe.org.model import Actor  # noqa: PLC0415 - only an upgrade reads actors here
+    from hoinghe.storage.codec import decode  # noqa: PLC0415 - the codec imports nothing of the schema
+
+    for column in _outbox_3():
+        kind = column.type.compile(dialect=conn.dialect)
+        default = column.server_default
+        extra = f" DEFAULT '{default.arg}' NOT NULL" if isinstance(default, sa.DefaultClause) else ""
+        conn.execute(sa.text(f"ALTER TABLE outbox ADD COLUMN {column.name} {kind}{extra}"))
+    _actor_grants.create(conn)
+    for payload in conn.execute(sa.select(_actors.c.payload)).scalars().all():
+        actor = decode(Actor, payload)
+        grants = dict.fromkeys((g.role, g.unit) for g in actor.grants)
+        if grants:
+            conn.execute(
+                sa.insert(_actor_grants), [{"actor_id": actor.id, "role": r, "unit_id": u} for r, u in grants]
+            )
+
+
 #: version -> the step that upgrades a database of that version to the next, in the same transaction.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _add_org_version}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _add_org_version, 2: _add_relay_and_grants}
 
 
 def _recorded(conn: Connection) -> int | None:

@@ -38,6 +38,8 @@ from hoinghe.records import (
     Event,
     IdempotencyRecord,
     OutboxMessage,
+    OutboxState,
+    OutboxStatus,
     Timer,
     VersionRecord,
     check_shape,
@@ -94,6 +96,69 @@ _BUMP_ORG = (
     sa.update(_T.org_version).where(_T.org_version.c.id == 1).values(version=_T.org_version.c.version + 1)
 )
 _ORG_CACHE_SIZE = 100_000
+_DELETE_GRANTS = sa.delete(_T.actor_grants).where(_T.actor_grants.c.actor_id == sa.bindparam("key"))
+_HOLDERS = (
+    sa.select(_T.actors.c.payload)
+    .join(_T.actor_grants, _T.actor_grants.c.actor_id == _T.actors.c.id)
+    .where(_T.actor_grants.c.role == sa.bindparam("role"), _T.actor_grants.c.unit_id == sa.bindparam("unit"))
+    .order_by(_T.actors.c.id)
+)
+
+# The relay's statements.  "Open" messages are neither delivered nor given up; a case's open messages go out in
+# order, so only its oldest open message (its head) may be claimed on its own.
+_O = _T.outbox.alias("o")
+_P = _T.outbox.alias("p")
+_OPEN = sa.and_(_O.c.delivered.is_(None), _O.c.failed.is_(None))
+_HEADS = (
+    sa.select(_O.c.n, _O.c.case_id)
+    .where(
+        _OPEN,
+        sa.or_(_O.c.lease_until.is_(None), _O.c.lease_until <= sa.bindparam("now")),
+        sa.or_(_O.c.next_attempt.is_(None), _O.c.next_attempt <= sa.bindparam("now")),
+        ~sa.exists().where(
+            _P.c.case_id == _O.c.case_id, _P.c.n < _O.c.n, _P.c.delivered.is_(None), _P.c.failed.is_(None)
+        ),
+    )
+    .order_by(_O.c.n)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(of=_O, skip_locked=True)
+)
+_FOLLOWERS = (
+    sa.select(_O.c.n, _O.c.case_id, _O.c.payload, _O.c.attempts, _O.c.last_error)
+    .where(_OPEN, _O.c.case_id.in_(sa.bindparam("cases", expanding=True)))
+    .order_by(_O.c.n)
+)
+_LEASE = (
+    sa.update(_T.outbox)
+    .where(_T.outbox.c.n.in_(sa.bindparam("ns", expanding=True)))
+    .values(lease_owner=sa.bindparam("worker"), lease_until=sa.bindparam("until"))
+)
+_OUTBOX_KEY = _T.outbox.c.key == sa.bindparam("message_key")
+_DELIVERED = (
+    sa.update(_T.outbox)
+    .where(_OUTBOX_KEY, _T.outbox.c.delivered.is_(None))
+    .values(delivered=sa.bindparam("at"), lease_owner=None, lease_until=None)
+)
+_FAILED = (
+    sa.update(_T.outbox)
+    .where(_OUTBOX_KEY, _T.outbox.c.delivered.is_(None))
+    .values(
+        attempts=_T.outbox.c.attempts + 1,
+        last_error=sa.bindparam("error"),
+        next_attempt=sa.bindparam("retry_at"),
+        failed=sa.bindparam("failed"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_RELEASE = (
+    sa.update(_T.outbox)
+    .where(
+        _T.outbox.c.key.in_(sa.bindparam("keys", expanding=True)),
+        _T.outbox.c.lease_owner == sa.bindparam("worker"),
+    )
+    .values(lease_owner=None, lease_until=None)
+)
 _IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
 
 _DECODED: dict[tuple[type, str], Any] = {}
@@ -119,6 +184,10 @@ def _first_line(exc: BaseException) -> str:
 
 def _epoch(at: dt.datetime) -> float:
     return at.timestamp()
+
+
+def _from_epoch(value: float | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value, dt.UTC)
 
 
 def _pg_retryable(exc: BaseException) -> bool:
@@ -162,16 +231,20 @@ class SqlStore:
         self._org: dict[str, dict[str, Any]] = {"units": {}, "members": {}, "actors": {}}
         try:
             self._engine = self._make_engine(url)
+        except sa.exc.ArgumentError as exc:
+            msg = f"{self._shown()} is not a database URL; write sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
+            raise StorageError(msg) from exc
+        try:
             if create:
                 self.upgrade()
             else:
                 self._check_version()
-        except sa.exc.ArgumentError as exc:
-            msg = f"{self._shown()} is not a database URL; write sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
-            raise StorageError(msg) from exc
-        except sa.exc.SQLAlchemyError as exc:
-            msg = f"cannot open the database {self._shown()}: {_first_line(exc)}"
-            raise StorageError(msg) from exc
+        except BaseException as exc:
+            self._engine.dispose()  # a store that failed to open leaves no connection behind
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                msg = f"cannot open the database {self._shown()}: {_first_line(exc)}"
+                raise StorageError(msg) from exc
+            raise
 
     def __repr__(self) -> str:
         return f"<SqlStore {self._shown()}>"
@@ -433,6 +506,12 @@ class SqlStore:
     def actor(self, actor_id: str) -> Actor:
         return self._org_get("actors", "actor", Actor, actor_id)
 
+    def holders(self, role: str, unit_id: str) -> list[Actor]:
+        texts = self._run(
+            lambda conn: list(conn.execute(_HOLDERS, {"role": role, "unit": unit_id}).scalars()), write=False
+        )
+        return [_decoded(Actor, text) for text in texts]
+
     def members_by_id(self, member_ids: Iterable[str]) -> dict[str, Member]:
         ids = list(dict.fromkeys(member_ids))
         if not ids:
@@ -474,6 +553,13 @@ class SqlStore:
                 _upsert(conn, "members", member.id, {"payload": encode(member)})
             for actor in actors:
                 _upsert(conn, "actors", actor.id, {"payload": encode(actor)})
+                conn.execute(_DELETE_GRANTS, {"key": actor.id})
+                grants = dict.fromkeys((g.role, g.unit) for g in actor.grants)
+                if grants:
+                    conn.execute(
+                        _INSERT["actor_grants"],
+                        [{"actor_id": actor.id, "role": role, "unit_id": unit} for role, unit in grants],
+                    )
             for unit in units:
                 _put_unit(conn, unit)
             conn.execute(_BUMP_ORG)
@@ -573,6 +659,105 @@ class SqlStore:
         query = sa.select(_T.outbox.c.payload).where(_T.outbox.c.delivered.is_(None)).order_by(_T.outbox.c.n)
         texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
         return [decode(OutboxMessage, text) for text in texts]
+
+    # ----------------------------------------------------------------------------------------- the relay's side
+
+    def claim_outbox(
+        self, worker: str, now: dt.datetime, *, lease: dt.timedelta, limit: int = 100
+    ) -> list[OutboxState]:
+        at = _epoch(now)
+
+        def claim(conn: Connection) -> list[OutboxState]:
+            heads = conn.execute(_HEADS, {"now": at, "limit": limit}).all()
+            if not heads:
+                return []
+            first = {row.case_id: row.n for row in heads}
+            rows = conn.execute(_FOLLOWERS, {"cases": list(first)}).all()
+            taken = [row for row in rows if row.n >= first[row.case_id]][:limit]
+            conn.execute(
+                _LEASE,
+                {"ns": [row.n for row in taken], "worker": worker, "until": at + lease.total_seconds()},
+            )
+            return [
+                OutboxState(
+                    _decoded(OutboxMessage, row.payload),
+                    attempts=row.attempts,
+                    last_error=row.last_error,
+                    leased_to=worker,
+                )
+                for row in taken
+            ]
+
+        return self._run(claim, write=True)
+
+    def outbox_delivered(self, key: str, at: dt.datetime) -> None:
+        self._run(lambda conn: conn.execute(_DELIVERED, {"message_key": key, "at": _epoch(at)}), write=True)
+
+    def outbox_failed(self, key: str, at: dt.datetime, error: str, *, retry_at: dt.datetime | None) -> None:
+        values = {
+            "message_key": key,
+            "error": error[:2000],
+            "retry_at": None if retry_at is None else _epoch(retry_at),
+            "failed": _epoch(at) if retry_at is None else None,
+        }
+        self._run(lambda conn: conn.execute(_FAILED, values), write=True)
+
+    def release_outbox(self, worker: str, keys: Iterable[str]) -> None:
+        wanted = list(keys)
+        if wanted:
+            self._run(lambda conn: conn.execute(_RELEASE, {"keys": wanted, "worker": worker}), write=True)
+
+    def outbox_status(self, now: dt.datetime, *, limit: int = 20) -> OutboxStatus:
+        o, at = _T.outbox.c, _epoch(now)
+        open_ = sa.and_(o.delivered.is_(None), o.failed.is_(None))
+        leased = sa.and_(open_, o.lease_until.is_not(None), o.lease_until > at)
+        free = sa.or_(o.lease_until.is_(None), o.lease_until <= at)
+        counts = sa.select(
+            sa.func.count().filter(open_),
+            sa.func.count().filter(open_, free, sa.or_(o.next_attempt.is_(None), o.next_attempt <= at)),
+            sa.func.count().filter(leased),
+            sa.func.count().filter(open_, o.attempts > 0),
+            sa.func.count().filter(o.failed.is_not(None), o.delivered.is_(None)),
+            sa.func.count().filter(o.delivered.is_not(None)),
+            sa.func.min(o.created).filter(open_),
+        )
+        problems = (
+            sa.select(
+                o.payload, o.attempts, o.last_error, o.next_attempt, o.failed, o.lease_owner, o.lease_until
+            )
+            .where(o.delivered.is_(None), sa.or_(o.failed.is_not(None), o.attempts > 0))
+            .order_by(o.n)
+            .limit(limit)
+        )
+
+        def read(conn: Connection) -> OutboxStatus:
+            pending, due, held, retrying, failed, delivered, oldest = conn.execute(counts).one()
+            found = tuple(
+                OutboxState(
+                    _decoded(OutboxMessage, row.payload),
+                    attempts=row.attempts,
+                    last_error=row.last_error,
+                    next_attempt=_from_epoch(row.next_attempt),
+                    failed=_from_epoch(row.failed),
+                    leased_to=row.lease_owner
+                    if row.lease_until is not None and row.lease_until > at
+                    else None,
+                )
+                for row in conn.execute(problems)
+            )
+            return OutboxStatus(pending, due, held, retrying, failed, delivered, _from_epoch(oldest), found)
+
+        return self._run(read, write=False)
+
+    def retry_outbox(self, keys: Iterable[str] | None = None) -> int:
+        query = (
+            sa.update(_T.outbox)
+            .where(_T.outbox.c.failed.is_not(None), _T.outbox.c.delivered.is_(None))
+            .values(failed=None, next_attempt=None)
+        )
+        if keys is not None:
+            query = query.where(_T.outbox.c.key.in_(list(keys)))
+        return self._run(lambda conn: conn.execute(query).rowcount, write=True)
 
     # ----------------------------------------------------------------------------------------- versions
 
@@ -700,7 +885,15 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
         conn.execute(
             _INSERT["outbox"],
             [
-                {"key": m.key, "case_id": m.case_id, "seq": m.seq, "topic": m.topic, "payload": encode(m)}
+                {
+                    "key": m.key,
+                    "case_id": m.case_id,
+                    "seq": m.seq,
+                    "topic": m.topic,
+                    "channel": m.channel,
+                    "created": None if m.at is None else _epoch(m.at),
+                    "payload": encode(m),
+                }
                 for m in commit.outbox
             ],
         )

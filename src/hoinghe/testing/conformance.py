@@ -688,6 +688,90 @@ class StoreConformance:
         )
         _equal(self.store.outbox()[0], _message("k1", 1, "sms"), "an outbox message")
 
+    # ----------------------------------------------------------------------------------- the relay's side
+
+    def _outbox_of_two_cases(self) -> None:
+        """k1 with three messages (seq 1, 1, 2) and k2 with one, committed in the order k1, k2, k1."""
+        self._org()
+        first = self._open(outbox=(_message("k1", 1, "sms"), _message("k1", 1, "mail")))
+        self._open("k2", outbox=(_message("k2", 1),))
+        self._advance(first, outbox=(_message("k1", 2),))
+
+    def _claim(self, worker: str, at: dt.datetime = T0, limit: int = 100) -> list[str]:
+        return [s.message.key for s in self.store.claim_outbox(worker, at, lease=_HOUR, limit=limit)]
+
+    def test_a_claim_takes_whole_cases_in_commit_order_and_leases_them(self) -> None:
+        self._outbox_of_two_cases()
+        _equal(self._claim("w1", limit=3), ["k1:1:sms", "k1:1:mail", "k2:1:mail"], "w1's claim")
+        claimed = self.store.claim_outbox("w2", T0, lease=_HOUR)
+        # k1's last message is not k1's oldest pending one: nobody else may take it while w1 holds k1.
+        _equal(claimed, [], "w2's claim while w1 holds both cases")
+        status = self.store.outbox_status(T0)
+        _equal((status.pending, status.leased, status.due, status.delivered), (4, 3, 1, 0), "the counts")
+
+    def test_a_delivered_message_leaves_the_outbox_and_frees_its_case(self) -> None:
+        self._outbox_of_two_cases()
+        self._claim("w1", limit=1)
+        self.store.outbox_delivered("k1:1:sms", T0)
+        self.store.outbox_delivered("k1:1:sms", T0 + _HOUR)  # again: harmless
+        _equal([m.key for m in self.store.outbox()], ["k1:1:mail", "k2:1:mail", "k1:2:mail"], "the outbox")
+        _equal(self._claim("w2"), ["k1:1:mail", "k2:1:mail", "k1:2:mail"], "w2's claim")
+        _equal(self.store.outbox_status(T0).delivered, 1, "delivered")
+
+    def test_a_failed_message_holds_its_case_back_until_its_retry_time(self) -> None:
+        self._outbox_of_two_cases()
+        self._claim("w1")
+        self.store.outbox_failed("k1:1:sms", T0, "503 from the sink", retry_at=T0 + 2 * _HOUR)
+        self.store.release_outbox("w1", ["k1:1:mail", "k1:2:mail", "k2:1:mail"])
+        _equal(self._claim("w2", T0 + _HOUR), ["k2:1:mail"], "the claim before the retry time")
+        again = self.store.claim_outbox("w2", T0 + 2 * _HOUR, lease=_HOUR)
+        # In commit order; w2's lease on k2 ran out at the same time.
+        _equal(
+            [s.message.key for s in again],
+            ["k1:1:sms", "k1:1:mail", "k2:1:mail", "k1:2:mail"],
+            "after the retry time",
+        )
+        _equal((again[0].attempts, again[0].last_error), (1, "503 from the sink"), "the failed attempt")
+        status = self.store.outbox_status(T0 + 2 * _HOUR)
+        _equal((status.retrying, status.failed), (1, 0), "retrying and failed")
+        _equal([p.message.key for p in status.problems], ["k1:1:sms"], "the problems")
+
+    def test_a_message_given_up_no_longer_holds_its_case_and_can_be_retried(self) -> None:
+        self._outbox_of_two_cases()
+        self._claim("w1")
+        self.store.outbox_failed("k1:1:sms", T0, "no such mailbox", retry_at=None)
+        self.store.release_outbox("w1", ["k1:1:mail", "k1:2:mail", "k2:1:mail"])
+        _equal(self._claim("w2"), ["k1:1:mail", "k2:1:mail", "k1:2:mail"], "the claim after giving up")
+        status = self.store.outbox_status(T0)
+        _equal((status.pending, status.failed), (3, 1), "pending and failed")
+        _equal(status.problems[0].failed, T0, "when it was given up")
+        _equal(self.store.outbox()[0].key, "k1:1:sms", "a given-up message stays in the outbox")
+        _equal(self.store.retry_outbox(["k2:1:mail"]), 0, "retrying a message that did not fail")
+        _equal(self.store.retry_outbox(), 1, "retrying what was given up")
+        _equal(self.store.outbox_status(T0).failed, 0, "failed after the retry")
+
+    def test_a_lease_runs_out_and_only_its_holder_releases_it(self) -> None:
+        self._outbox_of_two_cases()
+        self._claim("w1", limit=1)
+        self.store.release_outbox("w2", ["k1:1:sms"])  # not w2's to give back
+        _equal(self._claim("w2"), ["k2:1:mail"], "w2's claim while w1's lease runs")
+        later = T0 + _HOUR / 2
+        _equal(self._claim("w3", later), [], "w3's claim while both leases run")
+        _equal(
+            self._claim("w3", T0 + _HOUR),
+            ["k1:1:sms", "k1:1:mail", "k2:1:mail", "k1:2:mail"],
+            "after both leases ran out",
+        )
+
+    def test_holders_are_the_actors_granted_a_role_at_a_unit(self) -> None:
+        self._org()
+        _equal([a.id for a in self.store.holders("group_leader", "u1")], ["a1"], "u1's leader")
+        moved = attrs.evolve(_actor("a1"), grants=(RoleGrant("group_leader", "u2"),))
+        self.store.put_org(actors=[moved, _actor("a0", "u2")])
+        _equal(self.store.holders("group_leader", "u1"), [], "u1's leaders after a1 moved")
+        _equal([a.id for a in self.store.holders("group_leader", "u2")], ["a0", "a1", "a2"], "u2's leaders")
+        _equal(self.store.holders("chair", "u2"), [], "a role nobody holds")
+
     def test_versions_are_kept_once_by_hash(self) -> None:
         kept = _version("h1")
         self.store.put_version(kept)

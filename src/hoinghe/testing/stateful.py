@@ -13,7 +13,8 @@ workflow definitions alone, and checks after every step that:
 - every stored case equals the fold of its events, whose sequence numbers run 1..n;
 - a founding that activates a unit leaves it active with the members the case data named;
 - cases opened before a new version of their workflow keep their version; cases opened after get the new one;
-- the outbox holds one message per reminder event, and nothing else.
+- the outbox holds one message per reminder event and one per ``notify:`` entry of each transition fired, and
+  nothing else.
 
 Run it as it is, or subclass it for another profile, store or set of workflows::
 
@@ -636,7 +637,7 @@ class EngineMachine(RuleBasedStateMachine):
         """Every case is the fold of its events, numbered 1..n, and agrees with the model."""
         stored = {c.id: c for c in self.store.cases()}
         expect(set(stored) == set(self.cases), "the store and the model know different cases")
-        reminders: set[str] = set()
+        expected: set[str] = set()
         for case_id, model in self.cases.items():
             events = self.store.events(case_id)
             expect([e.seq for e in events] == list(range(1, len(events) + 1)), case_id)
@@ -645,5 +646,17 @@ class EngineMachine(RuleBasedStateMachine):
             seen = (case.state, case.version, case.closed, case.definition)
             expect(seen == (model.state, model.version, model.closed, model.definition), (case, model))
             expect(case.closed == (case.state in model.final))
-            reminders.update(f"{case_id}:{e.seq}:deadline" for e in events if e.kind == "reminded")
-        expect({m.key for m in self.store.outbox()} == reminders, "the outbox and the reminder events differ")
+            workflow = self.engine.workflow_of(case)
+            for e in events:
+                if e.kind == "reminded":
+                    transition = workflow.transition(e.transition or "")
+                    entries = () if transition.deadline is None else transition.deadline.notify
+                    keys = [f"{case_id}:{e.seq}:deadline:{n}" for n in range(len(entries))]
+                    expected.update(keys or [f"{case_id}:{e.seq}:deadline"])
+                elif e.kind == "fired" and e.transition is not None:
+                    count = len(workflow.transition(e.transition).notify)
+                    expected.update(f"{case_id}:{e.seq}:notify:{n}" for n in range(count))
+        expect(
+            {m.key for m in self.store.outbox()} == expected,
+            "the outbox differs from the reminders and notifications of the events",
+        )
