@@ -53,3 +53,26 @@ def test_the_set_up_commands_are_the_ones_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert "python -m pip install -e '.[dev]' && python -m pytest" in README
     assert "python -m pip install -e '.[dev]' && python -m pytest" in ci
+
+
+TOML_BLOCKS = re.findall(r"```toml\n(.*?)```", README, re.DOTALL)
+
+
+@pytest.mark.parametrize("text", TOML_BLOCKS)
+def test_relay_configurations_build_their_notifiers(text):
+    import tomllib  # noqa: PLC0415
+
+    from hoinghe.hooks.notifiers import notifiers_from_config  # noqa: PLC0415
+
+    config = tomllib.loads(text)
+    secrets = {
+        "HOINGHE_WEBHOOK_SECRET": "s",
+        "SMTP_USER": "u",
+        "SMTP_PASSWORD": "p",
+    }
+    notifiers = notifiers_from_config(config, environ=secrets)
+    try:
+        assert set(notifiers) == set(config["channels"])
+    finally:
+        for notifier in notifiers.values():
+            notifier.close()

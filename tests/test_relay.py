@@ -26,7 +26,8 @@ import world
 from hoinghe import ManualClock, Refused, SqlStore
 from hoinghe.hooks.notifiers import DeliveryError
 from hoinghe.hooks.relay import Relay
-from hoinghe.records import OutboxMessage
+from hoinghe.records import Case, Commit, Event, OutboxMessage
+from hoinghe.storage import MemoryStore
 
 EMAILS = {"officer-1": "canbo.yenson@hoind.example.vn", "btv-1": "btv.yenson@hoind.example.vn"}
 
@@ -124,27 +125,42 @@ def test_the_relay_delivers_each_message_once_in_commit_order():
     assert (status.pending, status.delivered, status.failed) == (0, 4, 0)
 
 
-def test_a_transient_failure_is_retried_later_and_holds_back_its_case():
-    engine = world.engine()
-    case_id = approved(engine)
+def messages(store, case_id: str, *streams: tuple[int, str]) -> list[str]:
+    """Commit a case whose events wrote messages (seq, channel) in this order; their keys."""
+    case = Case(case_id, "wf", "h", "c-1", "open", 1, world.START, world.START, "officer-1")
+    event = Event(
+        case_id, 1, "opened", world.START, "officer-1", "open", workflow="wf", subject="c-1", definition="h"
+    )
+    outbox = tuple(
+        OutboxMessage(f"{case_id}:{seq}:{channel}:{n}", case_id, seq, "t", {"n": n}, channel=channel)
+        for n, (seq, channel) in enumerate(streams)
+    )
+    store.commit(Commit(case, (event,), 0, outbox=outbox))
+    return [m.key for m in outbox]
+
+
+def test_a_transient_failure_is_retried_later_and_holds_back_its_stream_only():
+    store = MemoryStore()
+    first, second, hook = messages(store, "k1", (1, "email"), (2, "email"), (2, "webhook"))
     clock = ManualClock(world.START)
     email = Recorder("email", [ConnectionError("refused"), ConnectionError("refused")])
     webhook = Recorder("webhook")
-    relay = relay_for(engine.store, email, webhook, clock=clock, tries=2, backoff=dt.timedelta(seconds=30))
+    relay = relay_for(store, email, webhook, clock=clock, tries=2, backoff=dt.timedelta(seconds=30))
     report = relay.run_once()
-    assert report.retrying == (f"{case_id}:7:notify:0",)
-    assert report.held_back == (f"{case_id}:7:notify:1",)  # the webhook waits for the email before it
-    assert (email.calls, webhook.calls) == (2, 0)  # tried twice in the round (tenacity), then recorded
+    assert report.retrying == (first,)
+    assert report.held_back == (second,)  # the next email waits for the one before it
+    assert report.delivered == (hook,)  # the webhook is another stream: it goes on
+    assert (email.calls, webhook.calls) == (2, 1)  # tried twice in the round (tenacity), then recorded
     status = relay.status()
     assert (status.retrying, status.due) == (1, 1)
     (problem,) = status.problems
     assert problem.attempts == 1
     assert "ConnectionError: refused" in problem.last_error
     assert dt.timedelta(seconds=15) <= problem.next_attempt - clock.now() <= dt.timedelta(seconds=30)
-    assert relay.run_once().claimed == 0  # before the next attempt is due, the whole case waits
+    assert relay.run_once().claimed == 0  # before the next attempt is due, the whole stream waits
     clock.advance(dt.timedelta(seconds=31))
-    report = relay.run_once()
-    assert report.delivered == (f"{case_id}:7:notify:0", f"{case_id}:7:notify:1")
+    assert relay.run_once().delivered == (first, second)
+    assert [m.key for m in email.sent] == [first, second]
     assert relay.status().retrying == 0
 
 
@@ -175,8 +191,8 @@ def test_too_many_attempts_give_a_message_up():
         outcomes.append(relay.run_once())
         clock.advance(dt.timedelta(hours=2))
     assert [bool(r.retrying) for r in outcomes] == [True, True, False]
-    assert outcomes[-1].given_up  # given up on the 3rd attempt
-    assert outcomes[-1].delivered  # and the webhook behind it goes on
+    assert outcomes[0].delivered  # the webhook is another stream: it went out at once
+    assert outcomes[-1].given_up  # the email is given up on its 3rd attempt
     assert relay.status().failed == 1
 
 
@@ -186,12 +202,12 @@ def test_a_channel_nobody_configured_fails_visibly_and_goes_out_once_configured(
     clock = ManualClock(world.START)
     relay = relay_for(engine.store, Recorder("webhook"), clock=clock)
     report = relay.run_once()
-    assert report.retrying == (f"{case_id}:7:notify:0",)
+    assert (report.retrying, report.delivered) == ((f"{case_id}:7:notify:0",), (f"{case_id}:7:notify:1",))
     assert "no notifier for channel 'email'" in relay.status().problems[0].last_error
     email = Recorder("email")
     later = relay_for(engine.store, email, Recorder("webhook"), clock=clock)
     clock.advance(dt.timedelta(hours=1))
-    assert len(later.run_once().delivered) == 2
+    assert later.run_once().delivered == (f"{case_id}:7:notify:0",)
     assert len(email.sent) == 1
 
 
@@ -243,8 +259,8 @@ def test_n3_a_broken_notifier_never_blocks_a_transition(tmp_path):
         worker.join(30)
     assert engine.case(first).state == "approved"
     status = relay.status()
-    assert status.pending == 4  # nothing lost: the failure is recorded, the messages wait
-    assert status.retrying == 1
+    assert status.pending == 4  # nothing lost: the failures are recorded, the messages wait
+    assert status.retrying == 2  # the first case's email and webhook; the second case's wait their turn
     store.close()
 
 
@@ -360,19 +376,11 @@ def test_n2_killed_relays_deliver_every_committed_message_at_least_once(store, u
 
 
 def test_n4_two_relay_workers_keep_each_cases_order(store, url, tmp_path):
-    engine = world.engine(store=store)
-    cases = [
-        world.found_until_submitted(engine, ROSTERS[i % len(ROSTERS)], world.new_group(f"g-{i}"))
-        for i in range(12)
-    ]
-    assert len(engine.tick(world.START + dt.timedelta(days=40)).reminded) == 12  # a reminder each (seq 7)
-    for case_id in cases:  # then the approval's email and webhook (seq 8)
-        engine.fire(case_id, "approve", "btv-1", documents=world.DECISION)
-    written = committed_keys(store)
-    assert len(written) == 36
-    order: dict[str, list[str]] = defaultdict(list)
-    for key in written:
-        order[key.split(":")[0]].append(key)
+    # 12 cases, each with three events that each wrote an email and a webhook message: two streams of three.
+    written = []
+    for i in range(12):
+        streams = [(seq, channel) for seq in (1, 2, 3) for channel in ("email", "webhook")]
+        written += messages(store, f"k{i}", *streams)
     sink = tmp_path / "delivered.txt"
     children = [RelayChild(), RelayChild()]
     try:
@@ -385,10 +393,15 @@ def test_n4_two_relay_workers_keep_each_cases_order(store, url, tmp_path):
     lines = sink.read_text().splitlines()
     delivered = [line.split()[1] for line in lines]
     assert sorted(delivered) == sorted(written)  # each once: no lease ran out
-    seen: dict[str, list[str]] = defaultdict(list)
-    for key in delivered:
-        seen[key.split(":")[0]].append(key)
-    assert seen == order  # per case, in the order the messages were committed
+
+    def streams(keys: list[str]) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key in keys:
+            case_id, _, channel, _ = key.split(":")
+            out[case_id, channel].append(key)
+        return out
+
+    assert streams(delivered) == streams(written)  # each case's stream, in the order it was committed
     assert {line.split()[0] for line in lines} == {"w0-slow-drain", "w1-slow-drain"}, "both workers took part"
 
 

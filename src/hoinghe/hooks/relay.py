@@ -1,16 +1,18 @@
-"""The relay: delivers the outbox through notifiers, at least once, in order per case.
+"""The relay: delivers the outbox through notifiers, at least once, in order per case and channel.
 
 The engine writes notifications into the outbox in the same transaction as the event that causes them (N-1); the
 relay reads them afterwards, so no network call ever happens inside a decision.  One round (:meth:`Relay.run_once`):
 
-1. **claim**: lease a batch of messages to this worker (:meth:`~hoinghe.storage.Store.claim_outbox`).  A case is
-   taken whole from its oldest pending message on, so two workers never hold messages of the same case; on
-   PostgreSQL several relay processes share the work with ``FOR UPDATE SKIP LOCKED``;
+1. **claim**: lease a batch of messages to this worker (:meth:`~hoinghe.storage.Store.claim_outbox`).  A case's
+   messages on one channel are a stream, taken whole from its oldest pending message on, so two workers never
+   hold messages of the same stream; on PostgreSQL several relay processes share the work with
+   ``FOR UPDATE SKIP LOCKED``;
 2. **deliver**: each message to the notifier of its channel, retried in place a few times with exponential
    backoff and jitter (tenacity) when the failure is transient;
 3. **record**: delivered, or failed with the time of the next attempt (a longer backoff, across rounds), or given
-   up (a permanent failure, or too many attempts).  A failed message holds back the later messages of its case
-   until it is delivered or given up; one given up waits for ``hoinghe relay retry``.
+   up (a permanent failure, or too many attempts).  A failed message holds back the later messages of its stream
+   until it is delivered or given up (other channels of the case go on); one given up waits for
+   ``hoinghe relay retry``.
 
 A worker that dies mid-round loses its lease when it runs out; the messages go out again from another round, so a
 consumer may see a message twice and de-duplicates by its key (``Idempotency-Key``).
@@ -57,7 +59,7 @@ class RelayReport:
     delivered: tuple[str, ...] = ()
     retrying: tuple[str, ...] = ()  # failed; tried again after a backoff
     given_up: tuple[str, ...] = ()  # failed for good; see ``hoinghe relay status``
-    held_back: tuple[str, ...] = ()  # behind a failure of their case, or past the lease; released untried
+    held_back: tuple[str, ...] = ()  # behind a failure in their stream, or past the lease; released untried
 
     @property
     def claimed(self) -> int:
@@ -139,10 +141,10 @@ class Relay:
         retrying: list[str] = []
         given_up: list[str] = []
         held: list[str] = []
-        blocked: set[str] = set()
+        blocked: set[tuple[str, str]] = set()
         for state in claimed:
             message = state.message
-            if message.case_id in blocked or self.clock.now() >= deadline:
+            if (message.case_id, message.channel) in blocked or self.clock.now() >= deadline:
                 held.append(message.key)
                 continue
             error = self._deliver(state)
@@ -161,7 +163,7 @@ class Relay:
             else:
                 log.warning("will retry %s at %s: %s", message.key, retry_at, _describe(error))
                 retrying.append(message.key)
-                blocked.add(message.case_id)  # the case's later messages wait for this one
+                blocked.add((message.case_id, message.channel))  # the stream's later messages wait for it
         if held:
             self.store.release_outbox(self.worker, held)
         return RelayReport(tuple(delivered), tuple(retrying), tuple(given_up), tuple(held))

@@ -156,10 +156,11 @@ class Store(OrgReader, Protocol):
         """Lease messages to ``worker`` until ``now + lease``, at most ``limit``, in commit order, each with the
         failed attempts it had so far.
 
-        A case's messages go out in sequence: a case is taken from its oldest pending message on, and only
-        when that message is neither leased to another worker nor waiting for a retry.  Several workers may
-        claim at once (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``); no message is leased to two of them,
-        and no two of them hold messages of the same case.  A lease that runs out (a worker died) makes the
+        A case's messages on one channel (a stream) go out in sequence: a stream is taken from its oldest
+        pending message on, and only when that message is neither leased to another worker nor waiting for a
+        retry.  Several workers may claim at once (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``); no message
+        is leased to two of them, and no two of them hold messages of the same stream.  Channels go to
+        different receivers, so a failing email never holds back the case's webhooks.  A lease that runs out (a worker died) makes the
         messages claimable again: delivery is at least once.
         """
         ...

@@ -303,20 +303,20 @@ class MemoryStore:
     ) -> list[OutboxState]:
         with self._lock:
             taken: list[OutboxState] = []
-            chosen: set[str] = set()
-            blocked: set[str] = set()
+            chosen: set[tuple[str, str]] = set()
+            blocked: set[tuple[str, str]] = set()
             for key, state in self._outbox.items():
                 if len(taken) >= limit:
                     break
-                case = state.message.case_id
-                if state.failed is not None or case in blocked:
+                stream = (state.message.case_id, state.message.channel)
+                if state.failed is not None or stream in blocked:
                     continue
-                if case not in chosen:  # the case's oldest pending message
+                if stream not in chosen:  # the oldest pending message of the case on this channel
                     waiting = state.next_attempt is not None and state.next_attempt > now
                     if waiting or self._leased(key, now) is not None:
-                        blocked.add(case)
+                        blocked.add(stream)
                         continue
-                    chosen.add(case)
+                    chosen.add(stream)
                 taken.append(attrs.evolve(state, leased_to=worker))
             until = now + lease
             for state in taken:

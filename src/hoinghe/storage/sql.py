@@ -104,19 +104,24 @@ _HOLDERS = (
     .order_by(_T.actors.c.id)
 )
 
-# The relay's statements.  "Open" messages are neither delivered nor given up; a case's open messages go out in
-# order, so only its oldest open message (its head) may be claimed on its own.
+# The relay's statements.  "Open" messages are neither delivered nor given up; a case's open messages on one
+# channel go out in order, so only the oldest open message of a (case, channel) stream (its head) may be claimed
+# on its own.
 _O = _T.outbox.alias("o")
 _P = _T.outbox.alias("p")
 _OPEN = sa.and_(_O.c.delivered.is_(None), _O.c.failed.is_(None))
 _HEADS = (
-    sa.select(_O.c.n, _O.c.case_id)
+    sa.select(_O.c.n, _O.c.case_id, _O.c.channel)
     .where(
         _OPEN,
         sa.or_(_O.c.lease_until.is_(None), _O.c.lease_until <= sa.bindparam("now")),
         sa.or_(_O.c.next_attempt.is_(None), _O.c.next_attempt <= sa.bindparam("now")),
         ~sa.exists().where(
-            _P.c.case_id == _O.c.case_id, _P.c.n < _O.c.n, _P.c.delivered.is_(None), _P.c.failed.is_(None)
+            _P.c.case_id == _O.c.case_id,
+            _P.c.channel == _O.c.channel,
+            _P.c.n < _O.c.n,
+            _P.c.delivered.is_(None),
+            _P.c.failed.is_(None),
         ),
     )
     .order_by(_O.c.n)
@@ -124,7 +129,7 @@ _HEADS = (
     .with_for_update(of=_O, skip_locked=True)
 )
 _FOLLOWERS = (
-    sa.select(_O.c.n, _O.c.case_id, _O.c.payload, _O.c.attempts, _O.c.last_error)
+    sa.select(_O.c.n, _O.c.case_id, _O.c.channel, _O.c.payload, _O.c.attempts, _O.c.last_error)
     .where(_OPEN, _O.c.case_id.in_(sa.bindparam("cases", expanding=True)))
     .order_by(_O.c.n)
 )
@@ -671,9 +676,9 @@ class SqlStore:
             heads = conn.execute(_HEADS, {"now": at, "limit": limit}).all()
             if not heads:
                 return []
-            first = {row.case_id: row.n for row in heads}
-            rows = conn.execute(_FOLLOWERS, {"cases": list(first)}).all()
-            taken = [row for row in rows if row.n >= first[row.case_id]][:limit]
+            first = {(row.case_id, row.channel): row.n for row in heads}
+            rows = conn.execute(_FOLLOWERS, {"cases": sorted({case for case, _ in first})}).all()
+            taken = [row for row in rows if row.n >= first.get((row.case_id, row.channel), row.n + 1)][:limit]
             conn.execute(
                 _LEASE,
                 {"ns": [row.n for row in taken], "worker": worker, "until": at + lease.total_seconds()},

@@ -179,8 +179,8 @@ def _timer(timer_id: str, case_id: str, due: dt.datetime, version: int = 1) -> T
     return Timer(timer_id, case_id, "go", due, "notify", None, version)
 
 
-def _message(case_id: str, seq: int, topic: str = "mail") -> OutboxMessage:
-    return OutboxMessage(f"{case_id}:{seq}:{topic}", case_id, seq, topic, {"to": "m1"})
+def _message(case_id: str, seq: int, topic: str = "mail", channel: str = "log") -> OutboxMessage:
+    return OutboxMessage(f"{case_id}:{seq}:{topic}", case_id, seq, topic, {"to": "m1"}, channel=channel)
 
 
 def _key(name: str, case_id: str, seq: int) -> IdempotencyRecord:
@@ -735,6 +735,16 @@ class StoreConformance:
         status = self.store.outbox_status(T0 + 2 * _HOUR)
         _equal((status.retrying, status.failed), (1, 0), "retrying and failed")
         _equal([p.message.key for p in status.problems], ["k1:1:sms"], "the problems")
+
+    def test_each_channel_of_a_case_is_a_stream_of_its_own(self) -> None:
+        self._org()
+        first = self._open(outbox=(_message("k1", 1, "a", "email"), _message("k1", 1, "b", "webhook")))
+        self._advance(first, outbox=(_message("k1", 2, "c", "email"), _message("k1", 2, "d", "webhook")))
+        _equal(self._claim("w1", limit=1), ["k1:1:a"], "w1's claim of one message")
+        # The webhook stream's head is free while w1 holds the email stream.
+        _equal(self._claim("w2"), ["k1:1:b", "k1:2:d"], "w2's claim")
+        self.store.outbox_failed("k1:1:a", T0, "mailbox full", retry_at=T0 + _HOUR)
+        _equal(self._claim("w3"), [], "the email stream waits for its retry; the webhook one is w2's")
 
     def test_a_message_given_up_no_longer_holds_its_case_and_can_be_retried(self) -> None:
         self._outbox_of_two_cases()
