@@ -10,6 +10,7 @@ import world
 from hoinghe import Unit
 from hoinghe.definitions import (
     Duration,
+    NotifyDef,
     RoleRef,
     StateDef,
     SubjectSpec,
@@ -131,3 +132,40 @@ def test_the_yearly_review_opens_on_its_schedule_once():
     assert engine.tick().opened == ()  # the review is open: no second one
     (later,) = engine.tick(dt.datetime(2026, 12, 2, tzinfo=dt.UTC)).opened  # b-1's is still open; b-2 is due
     assert engine.store.case(later).subject == "b-2"
+
+
+def test_a_deadline_escalates_to_the_body_above_through_the_outbox():
+    engine = world.engine()
+    founding = engine.profile.workflow("found-professional-group")
+    approve = founding.transition("approve")
+    assert approve.deadline is not None
+    escalation = NotifyDef(
+        to=(RoleRef("standing_committee", "province"),),
+        message=Text(
+            "Hồ sơ {case.id} ({subject.name}) chờ quyết định quá hạn",
+            "Case {case.id} ({subject.name}) is overdue for a decision",
+        ),
+        channel="email",
+    )
+    later = attrs.evolve(approve, deadline=attrs.evolve(approve.deadline, notify=(escalation,)))
+    engine.register(
+        attrs.evolve(
+            founding, transitions=tuple(later if t.id == "approve" else t for t in founding.transitions)
+        )
+    )
+    case_id = world.found_until_submitted(engine)
+    (timer,) = engine.store.timers(case_id)
+    assert engine.tick(timer.due).reminded == (timer.id,)
+    event = engine.history(case_id)[-1]
+    (message,) = engine.store.outbox()
+    assert (message.key, message.topic, message.channel) == (
+        f"{case_id}:{event.seq}:deadline:0",
+        "deadline.reminder",
+        "email",
+    )
+    assert [r["grant"] for r in message.payload["to"]] == ["standing_committee@p-1"]
+    assert (
+        message.payload["message"]["en"]
+        == f"Case {case_id} (Tổ hội nghề nghiệp cam g-new) is overdue for a decision"
+    )
+    assert message.payload["due"] == timer.due.isoformat()
