@@ -80,6 +80,7 @@ def test_schema_prints_one_kind_or_writes_all(tmp_path):
     assert json.loads(result.stdout)["properties"]["kind"] == {"const": "workflow"}
     result = run("schema", "--output", str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "plan.schema.json",
         "profile.schema.json",
         "rules.schema.json",
         "workflow.schema.json",

@@ -87,7 +87,8 @@ def _subclasses(cls: type) -> list[type]:
 def test_every_exception_hoinghe_raises_has_its_own_code():
     import hoinghe.definitions.diagram  # noqa: PLC0415 - each defines an exception of its own
     import hoinghe.engine.verdict  # noqa: PLC0415
-    import hoinghe.hooks.notifiers  # noqa: F401, PLC0415
+    import hoinghe.hooks.notifiers  # noqa: PLC0415
+    import hoinghe.reports  # noqa: F401, PLC0415
 
     codes: dict[str, str] = {}
     for cls in _subclasses(HoingheError):

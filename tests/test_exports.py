@@ -13,6 +13,8 @@ PUBLIC_PACKAGES = [
     "hoinghe.loading",
     "hoinghe.rules",
     "hoinghe.engine",
+    "hoinghe.reports",
+    "hoinghe.sim",
 ]
 
 

@@ -17,6 +17,7 @@ The tree::
     +-- DeliveryError                  a notification was not delivered; ``permanent`` says whether to retry
     |                                  (defined in hoinghe.hooks.notifiers)
     +-- MissingDependency (ImportError) an optional extra is not installed; the message names it
+    +-- ReportError (ValueError)       a report cannot be made as asked (defined in hoinghe.reports)
 
 A refusal is made of *blockers*, each with a code of the ``HNG-B`` family below (permission, documents, rules ...).
 

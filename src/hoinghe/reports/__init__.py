@@ -1,1 +1,37 @@
-"""(reserved: see DESIGN.md)"""
+"""Progress reports of a rollout against its plan: the six-monthly *sơ kết* and the yearly *tổng kết*.
+
+:func:`build_report` counts what was founded against each of the plan's targets, per district or commune and per
+reporting period; the :class:`Report` it returns is data (read its figures) and renders itself as Markdown, CSV or
+a self-contained HTML page with charts (``pip install 'hoinghe[plots]'``).
+"""
+
+from hoinghe.reports.model import (
+    FORMATS,
+    Odds,
+    OddsRow,
+    Period,
+    PeriodRow,
+    Report,
+    ReportError,
+    ReportKind,
+    TargetReport,
+    Totals,
+    UnitRow,
+)
+from hoinghe.reports.progress import build_report, report_kind
+
+__all__ = [
+    "FORMATS",
+    "Odds",
+    "OddsRow",
+    "Period",
+    "PeriodRow",
+    "Report",
+    "ReportError",
+    "ReportKind",
+    "TargetReport",
+    "Totals",
+    "UnitRow",
+    "build_report",
+    "report_kind",
+]

@@ -25,6 +25,8 @@ from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
@@ -96,7 +98,6 @@ _BUMP_ORG = (
     sa.update(_T.org_version).where(_T.org_version.c.id == 1).values(version=_T.org_version.c.version + 1)
 )
 _ORG_CACHE_SIZE = 100_000
-_DELETE_GRANTS = sa.delete(_T.actor_grants).where(_T.actor_grants.c.actor_id == sa.bindparam("key"))
 _HOLDERS = (
     sa.select(_T.actors.c.payload)
     .join(_T.actor_grants, _T.actor_grants.c.actor_id == _T.actors.c.id)
@@ -554,17 +555,19 @@ class SqlStore:
         units, members, actors = list(units), list(members), list(actors)
 
         def write(conn: Connection) -> None:
-            for member in members:
-                _upsert(conn, "members", member.id, {"payload": encode(member)})
-            for actor in actors:
-                _upsert(conn, "actors", actor.id, {"payload": encode(actor)})
-                conn.execute(_DELETE_GRANTS, {"key": actor.id})
-                grants = dict.fromkeys((g.role, g.unit) for g in actor.grants)
+            _upsert_many(conn, "members", [{"id": m.id, "payload": encode(m)} for m in members])
+            _upsert_many(conn, "actors", [{"id": a.id, "payload": encode(a)} for a in actors])
+            if actors:
+                conn.execute(
+                    sa.delete(_T.actor_grants).where(_T.actor_grants.c.actor_id.in_([a.id for a in actors]))
+                )
+                grants = [
+                    {"actor_id": actor.id, "role": role, "unit_id": unit}
+                    for actor in actors
+                    for role, unit in dict.fromkeys((g.role, g.unit) for g in actor.grants)
+                ]
                 if grants:
-                    conn.execute(
-                        _INSERT["actor_grants"],
-                        [{"actor_id": actor.id, "role": role, "unit_id": unit} for role, unit in grants],
-                    )
+                    conn.execute(_INSERT["actor_grants"], grants)
             for unit in units:
                 _put_unit(conn, unit)
             conn.execute(_BUMP_ORG)
@@ -804,6 +807,22 @@ def open_store(url: str | None = None, **options: Any) -> SqlStore | MemoryStore
 
 
 # --------------------------------------------------------------------------------------------- writing
+
+
+def _upsert_many(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace rows of an ``id, payload`` table in one statement (SQLite and PostgreSQL both have
+    ``INSERT ... ON CONFLICT DO UPDATE``)."""
+    if not rows:
+        return
+    target = getattr(_T, table)
+    dialect = sqlite_dialect if conn.dialect.name == "sqlite" else postgresql_dialect
+    statement = dialect.insert(target)
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=["id"], set_={"payload": statement.excluded.payload}),
+        list(
+            {row["id"]: row for row in rows}.values()
+        ),  # the last of a repeated id wins, as one by one would
+    )
 
 
 def _upsert(conn: Connection, table: str, key: str, values: dict[str, Any]) -> None:

@@ -1,0 +1,5 @@
+"""``python -m hoinghe.cli``."""
+
+from hoinghe.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""How communes, districts and farmers behave in a simulated rollout: every figure is a setting, with its source.
+
+The defaults come from DOMAIN.md.  Where it gives a figure, the field says so ([V]/[S]); everything else is a
+modelling choice [U], to be replaced by what a province knows of its own communes.  A behaviour is plain data:
+change one field with ``attrs.evolve(DEFAULT, group_rate=1.5)`` or load a whole one from a mapping
+(:meth:`Behaviour.from_mapping`, the ``behaviour:`` part of a scenario file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from hoinghe.errors import DefinitionError, Diagnostic
+
+__all__ = ["DEFAULT", "Behaviour", "Steps"]
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        msg = f"{attribute.name} must not be negative; it is {value}"
+        raise ValueError(msg)
+
+
+def _share(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value <= 1:
+        msg = f"{attribute.name} is a share between 0 and 1; it is {value}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class Steps:
+    """How long each step of a founding takes, in working days: the fewest and the most (drawn uniformly). [U]"""
+
+    survey: tuple[int, int] = (5, 15)
+    outreach: tuple[int, int] = (10, 30)
+    applications: tuple[int, int] = (5, 20)
+    meeting: tuple[int, int] = (3, 10)
+    submit: tuple[int, int] = (1, 5)
+    decision: tuple[int, int] = (5, 20)  # the workflow reminds the deciding body after 15 working days
+    launch: tuple[int, int] = (1, 10)
+    fix: tuple[int, int] = (5, 25)  # mending a refused dossier
+
+
+@attrs.frozen
+class Behaviour:
+    """The behaviour model of a rollout.
+
+    Attributes:
+        group_rate: new professional groups a commune union starts per year, on average.  The plan's 8-10 per
+            commune over 2019-08 to 2023-12 is about 2 a year. [U]
+        branch_rate: new professional branches a district starts per year, on average (4-5 over the same
+            period is about 1 a year). [U]
+        spread: how unequal communes are: the shape of the gamma distribution each commune's (and district's)
+            rate is drawn from; smaller is more unequal (1: exponential), large is everyone alike. [U]
+        rural_only: only xã and thị trấn start groups (wards rarely have farmers' groups). [U]
+        group_median: median members of a new group (Bắc Ninh 2022: about 7; national 2019: about 19). [S]
+        group_range: the fewest and most members of a group (sizes seen: 6 to 42; 5 is the guidance's minimum). [S]
+        branch_median: median members of a new branch (2019: about 49; Bắc Ninh 2022: about 67). [S]
+        branch_range: the fewest and most members of a branch (15 is the guidance's minimum). [S]
+        faulty_dossier: share of dossiers that break a rule when first filed: too few members, a member of
+            another trade, or a member who is not in the union. [U]
+        withdraw_after_refusal: share of refused dossiers withdrawn instead of mended. [U]
+        rejection: share of complete dossiers the deciding body rejects all the same. [U]
+        abandon: share of foundings abandoned before the dossier (no interest after the survey). [U]
+        review: rate founded units each year (the review workflow); only after 6 months of operation. [V]
+        rating_shares: shares of the four ratings, best first. [U]
+        dissolve_rate: yearly chance that a group dissolves. [U]
+        convert_rate: yearly chance that a group becomes a cooperative group (Decree 77/2019). [U]
+        union_share: share of a commune's farmers who are union members. [U]
+        other_trade_share: share of farmers who grow or make a second product. [U]
+        trades: the products groups form around, with their weights. [U]
+        steps: the duration of each step.
+    """
+
+    group_rate: float = attrs.field(default=2.0, validator=_positive)
+    branch_rate: float = attrs.field(default=1.0, validator=_positive)
+    spread: float = attrs.field(default=3.0, validator=_positive)
+    rural_only: bool = True
+    group_median: float = attrs.field(default=12.0, validator=_positive)
+    group_range: tuple[int, int] = (5, 40)
+    branch_median: float = attrs.field(default=32.0, validator=_positive)
+    branch_range: tuple[int, int] = (15, 70)
+    faulty_dossier: float = attrs.field(default=0.12, validator=_share)
+    withdraw_after_refusal: float = attrs.field(default=0.25, validator=_share)
+    rejection: float = attrs.field(default=0.03, validator=_share)
+    abandon: float = attrs.field(default=0.05, validator=_share)
+    review: bool = True
+    rating_shares: tuple[float, float, float, float] = (0.25, 0.45, 0.25, 0.05)
+    dissolve_rate: float = attrs.field(default=0.01, validator=_share)
+    convert_rate: float = attrs.field(default=0.02, validator=_share)
+    union_share: float = attrs.field(default=0.9, validator=_share)
+    other_trade_share: float = attrs.field(default=0.3, validator=_share)
+    trades: tuple[tuple[str, float], ...] = (
+        ("lua", 3.0),  # rice
+        ("rau", 2.0),  # vegetables
+        ("cay_an_qua", 2.0),  # fruit
+        ("chan_nuoi_lon", 1.5),  # pigs
+        ("chan_nuoi_gia_cam", 1.5),  # poultry
+        ("nuoi_trong_thuy_san", 1.2),  # aquaculture
+        ("che", 0.8),  # tea
+        ("ca_phe", 0.6),  # coffee
+        ("cay_duoc_lieu", 0.5),  # medicinal plants
+        ("nghe_thu_cong", 0.4),  # handicrafts
+    )
+    steps: Steps = Steps()
+
+    @classmethod
+    def from_mapping(cls, value: Mapping[str, Any], *, where: str = "$.behaviour") -> Behaviour:
+        """A behaviour from plain data (a scenario file's ``behaviour:``); unknown keys and bad values are
+        a :class:`~hoinghe.errors.DefinitionError` naming each one."""
+        problems: list[Diagnostic] = []
+        known = {a.name for a in attrs.fields(cls)}
+        changes: dict[str, Any] = {}
+        for key, item in value.items():
+            if key not in known:
+                problems.append(
+                    Diagnostic("HNG-S001", f"unknown behaviour setting {key!r}", f"{where}.{key}")
+                )
+            elif key == "steps":
+                try:
+                    changes[key] = Steps(**{k: tuple(v) for k, v in dict(item).items()})
+                except (TypeError, ValueError) as exc:
+                    problems.append(Diagnostic("HNG-S004", f"steps: {exc}", f"{where}.steps"))
+            elif key == "trades":
+                try:
+                    changes[key] = tuple((str(k), float(v)) for k, v in dict(item).items())
+                except (TypeError, ValueError) as exc:
+                    problems.append(Diagnostic("HNG-S004", f"trades: {exc}", f"{where}.trades"))
+            else:
+                changes[key] = tuple(item) if isinstance(item, list) else item
+        if not problems:
+            try:
+                return attrs.evolve(DEFAULT, **changes)
+            except (TypeError, ValueError) as exc:
+                problems.append(Diagnostic("HNG-S004", str(exc), where))
+        raise DefinitionError(problems)
+
+
+#: The behaviour the simulator uses unless told otherwise.
+DEFAULT = Behaviour()
