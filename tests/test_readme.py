@@ -3,6 +3,7 @@
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,30 @@ def test_relay_configurations_build_their_notifiers(text):
     finally:
         for notifier in notifiers.values():
             notifier.close()
+
+
+def test_the_main_command_plays_a_province_into_sqlite_and_writes_the_report(tmp_path):
+    (setup,) = [
+        b for b in re.findall(r"```sh\n(.*?)```", README, re.DOTALL) if "pip install -e '.[plots]'" in b
+    ]
+    command = setup.strip().split(" && ", 1)[1]
+    args = shlex.split(command)
+    assert args[:2] == ["hoinghe", "simulate"]
+    result = subprocess.run(
+        [sys.executable, "-m", "hoinghe.cli", *args[1:]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Tuyên Quang" in result.stdout
+    page = (tmp_path / "report.html").read_text("utf-8")
+    assert "Báo cáo tổng kết năm 2023" in page
+    assert page.count("<svg") >= 2  # the charts
+    with sqlite3.connect(tmp_path / "rollout.db") as conn:
+        cases = conn.execute(
+            "SELECT count(*) FROM cases WHERE workflow = 'found-professional-group'"
+        ).fetchone()[0]
+    assert cases > 500  # about 8 a commune over 137 communes

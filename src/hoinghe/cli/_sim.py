@@ -207,9 +207,9 @@ def _report(rollout: Rollout, lang: Lang, odds: Any = ()) -> Report:
             rollout.world.profile.hierarchy,
             rollout.plan,
             as_of=rollout.until,
+            scope=rollout.world.scope_unit,
             language="vi" if lang is Lang.vi else "en",
             odds=odds,
-            title=None,
         )
 
 
@@ -241,14 +241,13 @@ def _print_rollout(rollout: Rollout, built: Report, path: Path | None) -> None:
     console = Console()
     counts = rollout.counts
     table = Table(title=f"{built.title} — {rollout.world.scope.name}", title_justify="left")
-    for column in (
-        "chỉ tiêu / target",
-        "đơn vị / units",
-        "đạt / met",
-        "thành lập / founded",
-        "cần / required",
-    ):
-        table.add_column(column, justify="left" if column.startswith("chỉ") else "right")
+    headers = (
+        ("Chỉ tiêu", "Đơn vị", "Đạt", "Đã thành lập", "Tối thiểu")
+        if built.language == "vi"
+        else ("Target", "Units", "Met", "Founded", "Required")
+    )
+    for i, column in enumerate(headers):
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i > 0)
     for t in built.targets:
         if not t.applicable:
             table.add_row(t.title, "—", "—", "—", t.reason)
@@ -256,13 +255,21 @@ def _print_rollout(rollout: Rollout, built: Report, path: Path | None) -> None:
         share = f"{t.totals.met} ({t.totals.met / max(1, t.totals.units):.0%})"
         table.add_row(t.title, str(t.totals.units), share, str(t.totals.founded), str(t.totals.required))
     console.print(table)
-    console.print(
-        f"{counts['groups_founded']} groups and {counts['branches_founded']} branches founded, "
-        f"{counts['groups_withdrawn'] + counts['branches_withdrawn']} withdrawn, "
-        f"{counts['refusals']} refusals; {counts['fires']} transitions in {rollout.seconds:.1f} s (seed {rollout.seed})"
-    )
+    withdrawn = counts["groups_withdrawn"] + counts["branches_withdrawn"]
+    if built.language == "vi":
+        console.print(
+            f"Đã thành lập {counts['groups_founded']} tổ hội và {counts['branches_founded']} chi hội; "
+            f"{withdrawn} hồ sơ rút; {counts['refusals']} lần bị từ chối theo quy định; "
+            f"{counts['fires']} bước trong {rollout.seconds:.1f} giây (seed {rollout.seed})"
+        )
+    else:
+        console.print(
+            f"{counts['groups_founded']} groups and {counts['branches_founded']} branches founded, "
+            f"{withdrawn} withdrawn, {counts['refusals']} refusals by the rules; "
+            f"{counts['fires']} transitions in {rollout.seconds:.1f} s (seed {rollout.seed})"
+        )
     if path is not None:
-        console.print(f"report: {path}")
+        console.print(f"{'báo cáo' if built.language == 'vi' else 'report'}: {path}")
 
 
 def _study(
@@ -292,8 +299,13 @@ def _print_study(study: MonteCarlo, language: Literal["vi", "en"], path: Path | 
 
     console = Console()
     table = Table(title=f"{study.runs} runs, seed {study.seed}", title_justify="left")
-    for column in ("target", "who", "probability", "95% interval"):
-        table.add_column(column, justify="left" if column in {"target", "who"} else "right")
+    headers = (
+        ("Chỉ tiêu", "Ai", "Xác suất", "Khoảng tin cậy 95%")
+        if language == "vi"
+        else ("Target", "Who", "Probability", "95% interval")
+    )
+    for i, column in enumerate(headers):
+        table.add_column(column, justify="left" if i <= 1 else "right", no_wrap=i > 1)
     for odds in study.odds(language):
         table.add_row(odds.target, odds.scope, f"{odds.probability:.0%}", f"{odds.low:.0%} – {odds.high:.0%}")
     console.print(table)

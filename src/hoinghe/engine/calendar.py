@@ -128,6 +128,9 @@ class _Year:
     working_weekend_days: frozenset[date]
 
 
+_ADDED_SIZE = 100_000
+
+
 class VietnamCalendar(_WorkingDayArithmetic):
     """Vietnamese working days: Monday to Friday, less public holidays (Tết included), as the government sets them.
 
@@ -145,7 +148,7 @@ class VietnamCalendar(_WorkingDayArithmetic):
         ValueError: a day is both an extra holiday and an extra working day, or the weekend is invalid.
     """
 
-    __slots__ = ("_extra_holidays", "_extra_working_days", "_lock", "_weekend", "_years")
+    __slots__ = ("_added", "_extra_holidays", "_extra_working_days", "_lock", "_weekend", "_years")
 
     def __init__(
         self,
@@ -162,6 +165,7 @@ class VietnamCalendar(_WorkingDayArithmetic):
             raise ValueError(msg)
         self._weekend = _weekend(weekend)
         self._years: dict[int, _Year] = {}
+        self._added: dict[tuple[date, int], date] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -177,6 +181,7 @@ class VietnamCalendar(_WorkingDayArithmetic):
     def __setstate__(self, state: tuple[frozenset[date], frozenset[date], frozenset[int]]) -> None:
         self._extra_holidays, self._extra_working_days, self._weekend = state
         self._years = {}
+        self._added = {}
         self._lock = threading.Lock()
 
     def _year(self, year: int) -> _Year:
@@ -193,6 +198,20 @@ class VietnamCalendar(_WorkingDayArithmetic):
                 known = _Year(frozenset(package), frozenset(worked))
                 self._years[year] = known
             return known
+
+    def add(self, start: date, duration: Duration) -> date:
+        """As :meth:`_WorkingDayArithmetic.add`; working-day sums are remembered (a simulation asks the same
+        ones thousands of times)."""
+        if duration.unit != "working_days":
+            return super().add(start, duration)
+        key = (start, duration.amount)
+        found = self._added.get(key)
+        if found is None:
+            found = super().add(start, duration)
+            if len(self._added) >= _ADDED_SIZE:
+                self._added.clear()
+            self._added[key] = found
+        return found
 
     def is_working_day(self, day: date) -> bool:
         """True when offices work on ``day``.

@@ -55,7 +55,8 @@ class Behaviour:
             period is about 1 a year). [U]
         spread: how unequal communes are: the shape of the gamma distribution each commune's (and district's)
             rate is drawn from; smaller is more unequal (1: exponential), large is everyone alike. [U]
-        rural_only: only xã and thị trấn start groups (wards rarely have farmers' groups). [U]
+        urban_share: a ward (phường) starts groups at this share of a rural commune's rate: few farmers live
+            there, though its union is held to the same target. [U]
         group_median: median members of a new group (Bắc Ninh 2022: about 7; national 2019: about 19). [S]
         group_range: the fewest and most members of a group (sizes seen: 6 to 42; 5 is the guidance's minimum). [S]
         branch_median: median members of a new branch (2019: about 49; Bắc Ninh 2022: about 67). [S]
@@ -78,7 +79,7 @@ class Behaviour:
     group_rate: float = attrs.field(default=2.0, validator=_positive)
     branch_rate: float = attrs.field(default=1.0, validator=_positive)
     spread: float = attrs.field(default=3.0, validator=_positive)
-    rural_only: bool = True
+    urban_share: float = attrs.field(default=0.25, validator=_share)
     group_median: float = attrs.field(default=12.0, validator=_positive)
     group_range: tuple[int, int] = (5, 40)
     branch_median: float = attrs.field(default=32.0, validator=_positive)

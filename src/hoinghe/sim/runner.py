@@ -147,9 +147,8 @@ class _Run:
     def plan_all(self, start: dt.date) -> None:
         b = self.behaviour
         for commune in self.world.communes.values():
-            if b.rural_only and not commune.rural:
-                continue
-            for day in self.arrivals(b.group_rate, f"groups:{commune.unit}", start):
+            rate = b.group_rate if commune.rural else b.group_rate * b.urban_share
+            for day in self.arrivals(rate, f"groups:{commune.unit}", start):
                 self.at(day, self.start_founding, "group", commune)
         for district in self.world.districts.values():
             rural = [self.world.communes[c] for c in district.communes if self.world.communes[c].rural]

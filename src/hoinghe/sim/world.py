@@ -78,6 +78,12 @@ class World:
     districts: dict[str, District]
     provinces: dict[str, str]  # province unit id -> name
 
+    @property
+    def scope_unit(self) -> str:
+        """The id of the union unit over the whole world: ``central`` for the country, else the province's or
+        district's union."""
+        return "central" if self.scope.level == "country" else _uid(self.scope)
+
     def __repr__(self) -> str:
         return (
             f"<World {self.scope.name}: {len(self.provinces)} provinces, {len(self.districts)} districts, "
