@@ -6,6 +6,7 @@ benchmarks never rot; CI asserts nothing about the timings).
 
     python -m benchmarks            # the full run quoted in the README
     python -m benchmarks --quick    # a smoke run
+    python -m benchmarks --country  # also the whole pre-2025 country through the simulator (minutes)
 
 The python-statemachine row needs the ``bench`` extra (``pip install -e '.[bench]'``); without it the row says
 "not installed" and the rest runs as usual.  The PostgreSQL rows start a throwaway server with ``tests/pg.py`` (or
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.engine import bench_fire_statemachine, bench_fire_transitions, bench_memory
+from benchmarks.simulation import bench_country, bench_province
 from benchmarks.storage import (
     bench_batch,
     bench_durable_full,
@@ -112,7 +114,10 @@ BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "sqlite: fires per second in one Engine.batch (NORMAL) vs sqlite3 replaying them": bench_batch,
     "postgresql: fires per second, 1 writer process, vs psycopg replaying its statements": bench_postgres_one,
     "postgresql: fires per second, 2 writer processes, vs psycopg replaying their statements": bench_postgres_two,
+    "simulation: one province (Tuyên Quang) through the engine vs a dict state table": bench_province,
 }
+#: Minutes long: run with --country.
+COUNTRY = {"simulation: the pre-2025 country (10,051 communes) vs a dict state table": bench_country}
 
 
 _MICROSECONDS_FROM = 1e-5  # shorter times read better in nanoseconds
@@ -127,6 +132,12 @@ def _row(name: str, r: dict[str, Any]) -> str:
         return f"| {name} | | | not installed (`pip install -e '.[bench]'`) |"
     if r.get("available") is False:
         return f"| {name} | | | PostgreSQL not available |"
+    if "ours_peak_bytes" in r:
+        return (
+            f"| {name} | {r['ours_s']:,.1f} s, peak {r['ours_peak_bytes'] / 2**20:,.0f} MiB | "
+            f"{r['floor_s']:,.2f} s, peak {r['floor_peak_bytes'] / 2**20:,.0f} MiB | {r['ratio']:,.0f}x "
+            f"({r['fires']:,} transitions of {r['cases']:,} cases) |"
+        )
     if "ours_fires_per_s" in r:
         budget = f" (budget {r['budget_fires_per_s']:,} fires/s)" if "budget_fires_per_s" in r else ""
         return f"| {name} | {r['ours_fires_per_s']:,.0f} fires/s | {r['floor_fires_per_s']:,.0f} fires/s | {r['ratio']:.2f}x{budget} |"
@@ -144,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few repetitions only (a smoke run)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--country", action="store_true", help="also simulate the whole country (minutes)")
     args = parser.parse_args(argv)
-    results = {name: fn(args.quick) for name, fn in BENCHMARKS.items()}
+    chosen = {**BENCHMARKS, **(COUNTRY if args.country else {})}
+    results = {name: fn(args.quick) for name, fn in chosen.items()}
     print("| benchmark | hoinghe | floor | ratio |")
     print("|---|---|---|---|")
     for name, result in results.items():

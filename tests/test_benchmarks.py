@@ -64,6 +64,10 @@ def test_quick_benchmark_run_reports_every_figure(tmp_path):
         assert figures[name]["writers"] == writers
         assert figures[name]["ours_fires_per_s"] > 0
         assert figures[name]["floor_fires_per_s"] > 0
+    province = figures["simulation: one province (Tuyên Quang) through the engine vs a dict state table"]
+    assert province["fires"] > 0
+    assert province["cases"] > 0
+    assert province["ours_peak_bytes"] > province["floor_peak_bytes"] > 0
     assert "(budget 1.5x)" in result.stdout
     assert result.stdout.startswith("| benchmark |")
     rows = result.stdout.splitlines()[2:]
