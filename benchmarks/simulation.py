@@ -1,7 +1,7 @@
 """Simulation benchmarks: a province and the whole pre-2025 country through the real engine, against a floor.
 
-Each run happens in a child process of its own, so its peak memory (``ru_maxrss``) is the run's and nothing
-else's.  The floor moves the same number of cases through the same numbers of transitions with a dict-based state
+Each run happens in a child process of its own, so its peak memory (``VmHWM``, the high-water mark of the
+process's resident memory, which starts afresh at ``exec``) is the run's and nothing else's.  The floor moves the same number of cases through the same numbers of transitions with a dict-based state
 table (``table[state][transition] -> state``) and an event list per case: the least any engine could do in Python.
 
 The country row takes minutes; ``python -m benchmarks --country`` runs it, and ``--quick`` swaps the province for a
@@ -17,7 +17,7 @@ import textwrap
 from typing import Any
 
 _CHILD = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, sys, time
     from hoinghe.sim import Scenario, simulate
 
     spec = json.loads(sys.argv[1])
@@ -28,12 +28,12 @@ _CHILD = textwrap.dedent("""
     seconds = time.perf_counter() - began
     cases = sum(1 for _ in rollout.store.cases())
     fires = rollout.counts["fires"]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
     print(json.dumps({"seconds": seconds, "cases": cases, "fires": fires, "peak_bytes": peak}))
 """)
 
 _FLOOR = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, sys, time
 
     cases, fires = int(sys.argv[1]), int(sys.argv[2])
     states = ["proposed", "surveyed", "mobilizing", "applications_collected", "founding_meeting_held",
@@ -58,7 +58,7 @@ _FLOOR = textwrap.dedent("""
             if done == fires:
                 break
     seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
     print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
 """)
 
