@@ -70,6 +70,8 @@ class Behaviour:
         rating_shares: shares of the four ratings, best first. [U]
         dissolve_rate: yearly chance that a group dissolves. [U]
         convert_rate: yearly chance that a group becomes a cooperative group (Decree 77/2019). [U]
+        merge_rate: yearly chance that a group takes in another group of its trade in its commune. [U]
+        split_rate: yearly chance that a branch of at least twice the branch minimum splits in two. [U]
         union_share: share of a commune's farmers who are union members. [U]
         other_trade_share: share of farmers who grow or make a second product. [U]
         trades: the products groups form around, with their weights. [U]
@@ -92,6 +94,8 @@ class Behaviour:
     rating_shares: tuple[float, float, float, float] = (0.25, 0.45, 0.25, 0.05)
     dissolve_rate: float = attrs.field(default=0.01, validator=_share)
     convert_rate: float = attrs.field(default=0.02, validator=_share)
+    merge_rate: float = attrs.field(default=0.01, validator=_share)
+    split_rate: float = attrs.field(default=0.05, validator=_share)
     union_share: float = attrs.field(default=0.9, validator=_share)
     other_trade_share: float = attrs.field(default=0.3, validator=_share)
     trades: tuple[tuple[str, float], ...] = (

@@ -105,6 +105,7 @@ class _Run:
         self.counts: Counter[str] = Counter()
         self.serial: Counter[str] = Counter()
         self.active_branches: dict[str, str] = {}  # branch id -> commune
+        self.active_groups: dict[str, dict[str, _Founding]] = {}  # commune -> group id -> its founding
         self.calendar = engine.calendar
 
     # ------------------------------------------------------------------------------------------- the clock
@@ -299,6 +300,7 @@ class _Run:
         if f.level == "branch":
             self.active_branches[f.unit.id] = f.commune.unit
         else:
+            self.active_groups.setdefault(f.commune.unit, {})[f.unit.id] = f
             self.later_life(f)
 
     def withdraw(self, f: _Founding) -> None:
@@ -308,17 +310,46 @@ class _Run:
     # ------------------------------------------------------------------------------------------- later life
 
     def later_life(self, f: _Founding) -> None:
-        """A group may become a cooperative group, or dissolve, some years on."""
+        """A group may become a cooperative group, dissolve, or take in another group, some years on."""
         b, rng = self.behaviour, self.rng
-        rate = b.convert_rate + b.dissolve_rate
-        if rate <= 0:
+        rates = ((b.convert_rate, self.convert), (b.dissolve_rate, self.dissolve), (b.merge_rate, self.merge))
+        total = sum(rate for rate, _ in rates)
+        if total <= 0:
             return
-        years = rng.expovariate(rate)
-        day = self.clock.today() + dt.timedelta(days=round(years * 365.25))
-        if rng.random() < b.convert_rate / rate:
-            self.at(day, self.convert, f)
-        else:
-            self.at(day, self.dissolve, f)
+        day = self.clock.today() + dt.timedelta(days=round(rng.expovariate(total) * 365.25))
+        pick = rng.random() * total
+        for rate, action in rates:
+            if pick < rate:
+                self.at(day, action, f)
+                return
+            pick -= rate
+        self.at(day, rates[-1][1], f)  # rounding at the very end of the range
+
+    def _active(self, f: _Founding) -> bool:
+        return f.unit.id in self.active_groups.get(f.commune.unit, {})
+
+    def _gone(self, f: _Founding) -> None:
+        self.active_groups.get(f.commune.unit, {}).pop(f.unit.id, None)
+
+    def merge(self, f: _Founding) -> None:
+        """The group takes in another active group of its trade in its commune, if there is one."""
+        if not self._active(f):
+            return
+        same = self.active_groups[f.commune.unit].values()
+        others = [g for g in same if g.unit.id != f.unit.id and g.unit.trade == f.unit.trade]
+        if not others:
+            return
+        other = self.rng.choice(others)
+        leader = f"lead-{f.unit.id}"
+        case = self._open("merge-units", f.unit.id, leader)
+        if case is None:
+            return
+        self.fire(case, "agree_plan", leader, ("merge_plan", "meeting_minutes"))
+        self.fire(case, "submit", leader, ("request_to_restructure", "merge_plan"))
+        if self.fire(case, "decide", f.commune.committee, ("merge_decision",), absorb=[other.unit.id]):
+            self.counts["groups_merged"] += 1
+            self._gone(other)
+            f.members = [*f.members, *other.members]
 
     def _open(self, workflow: str, unit: str, actor: str) -> _Founding | None:
         try:
@@ -330,6 +361,8 @@ class _Run:
         return _Founding(case.id, "group", commune, self.engine.store.unit(unit), 0, None)
 
     def convert(self, f: _Founding) -> None:
+        if not self._active(f):
+            return  # taken in by another group meanwhile
         leader = f"lead-{f.unit.id}"
         case = self._open("convert-to-cooperative-group", f.unit.id, leader)
         if case is None:
@@ -339,9 +372,12 @@ class _Run:
             case, "sign_contract", leader, ("cooperation_contract",), contract_signed=list(f.members)
         ):
             self.counts["groups_converted"] += 1
+            self._gone(f)
             self.fire(case, "notify_commune_committee", leader, ("notice_to_commune_committee",))
 
     def dissolve(self, f: _Founding) -> None:
+        if not self._active(f):
+            return  # taken in by another group meanwhile
         commune = f.commune
         case = self._open("dissolve-unit", f.unit.id, commune.officer)
         if case is None:
@@ -350,6 +386,7 @@ class _Run:
         self.fire(case, "submit", commune.officer, ("request_to_restructure",))
         if self.fire(case, "decide", commune.committee, ("dissolution_decision",)):
             self.counts["groups_dissolved"] += 1
+            self._gone(f)
 
     def review_all(self) -> None:
         """Each November, every professional branch founded at least six months before is reviewed and rated."""
@@ -379,6 +416,41 @@ class _Run:
             if self.fire(review, "rate", commune.committee, ("rating_decision",), rating=rating):
                 self.counts["branches_rated"] += 1
                 self.counts[f"rating:{rating}"] += 1
+            if self.rng.random() < self.behaviour.split_rate:
+                self.split(branch_id, commune)
+
+    def split(self, branch_id: str, commune: Commune) -> None:
+        """A branch of at least twice the minimum splits in two, each half with a head and a deputy."""
+        unit = self.engine.store.unit(branch_id)
+        if len(unit.members) < 2 * self.behaviour.branch_range[0]:
+            return
+        half = len(unit.members) // 2
+        halves = [list(unit.members[:half]), list(unit.members[half:])]
+        parts = [
+            {
+                "id": f"{branch_id}-{n}",
+                "name": f"{unit.name} ({n})",
+                "members": members,
+                "leaders": {"branch_head": members[0], "branch_deputy": members[1]},
+            }
+            for n, members in enumerate(halves, 1)
+        ]
+        head = f"lead-{branch_id}"
+        case = self._open("split-unit", branch_id, head)
+        if case is None:
+            return
+        self.fire(case, "agree_plan", head, ("split_plan", "meeting_minutes"))
+        self.fire(case, "submit", head, ("request_to_restructure", "split_plan"))
+        if self.fire(case, "decide", commune.committee, ("split_decision",), parts=parts):
+            self.counts["branches_split"] += 1
+            del self.active_branches[branch_id]
+            for part in parts:
+                part_id = str(part["id"])
+                grant = (RoleGrant("branch_head", part_id),)
+                self.engine.store.put_org(
+                    actors=[Actor(f"lead-{part_id}", f"Chi hội trưởng {part['name']}", grant)]
+                )
+                self.active_branches[part_id] = commune.unit
 
 
 def play(
