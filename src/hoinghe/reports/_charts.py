@@ -100,6 +100,8 @@ def _plain(text: str) -> str:
 
 
 def _short(name: str) -> str:
+    """A unit's name on an axis: without the words every union's name starts with, cut if still long."""
+    name = name.removeprefix("Hội Nông dân ")
     return _plain(name if len(name) <= _NAME_LENGTH else name[: _NAME_LENGTH - 1] + "…")
 
 
