@@ -154,6 +154,20 @@ CODES: dict[str, Code] = _codes(
         "a plan's dates or targets are inconsistent",
         "kế hoạch có mốc thời gian hoặc chỉ tiêu không hợp lệ",
     ),
+    ("HNG-W018", _E, "an emulation criterion is malformed", "tiêu chí thi đua không hợp lệ"),
+    (
+        "HNG-W019",
+        _E,
+        "an outreach or training record is malformed",
+        "bản ghi tuyên truyền, tập huấn không hợp lệ",
+    ),
+    (
+        "HNG-W020",
+        _E,
+        "a fund application or its ranking is malformed",
+        "hồ sơ vay vốn hoặc cách xếp thứ tự không hợp lệ",
+    ),
+    ("HNG-W021", _E, "a draft rule pack cannot be compared", "dự thảo bộ quy định không thể so sánh"),
     (
         "HNG-P001",
         _E,

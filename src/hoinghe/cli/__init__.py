@@ -8,7 +8,7 @@ failure, an invalid definition, or (``replay``) differences found; 2 bad input (
 file); 3 refused (every blocker is printed); 4 conflict (the case moved on, or an idempotency key was reused).
 """
 
-from hoinghe.cli import _cases, _definitions, _relay, _sim  # noqa: F401 - each registers its commands on the app
+from hoinghe.cli import _audit, _cases, _definitions, _fund, _outreach, _relay, _sim  # noqa: F401 - each registers its commands
 from hoinghe.cli._app import app, main
 
 __all__ = ["app", "main"]

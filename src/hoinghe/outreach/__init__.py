@@ -1,0 +1,1 @@
+"""Outreach sessions and trainings: who was reached, against the plan's coverage targets."""
