@@ -305,3 +305,15 @@ def test_months_keep_the_day_or_clamp_it_to_the_month_end(start, months):
     end = VN.add(start, Duration(months, "months"))
     assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == months
     assert end.day == start.day or (end.day < start.day and (end + dt.timedelta(days=1)).day == 1)
+
+
+@given(
+    start=st.dates(dt.date(2015, 1, 1), dt.date(2030, 12, 31)),
+    n=st.integers(1, 600),
+)
+def test_counting_on_the_list_of_working_days_agrees_with_walking_day_by_day(start, n):
+    from hoinghe.engine.calendar import _WorkingDayArithmetic  # noqa: PLC0415 - the walking reference
+
+    calendar = VietnamCalendar()
+    duration = Duration(n, "working_days")
+    assert calendar.add(start, duration) == _WorkingDayArithmetic.add(calendar, start, duration)

@@ -7,6 +7,7 @@ working days in exchange for a bridged holiday.  :class:`WeekdayCalendar` knows 
 
 from __future__ import annotations
 
+import bisect
 import calendar as _gregorian
 import threading
 from collections.abc import Iterable
@@ -128,7 +129,7 @@ class _Year:
     working_weekend_days: frozenset[date]
 
 
-_ADDED_SIZE = 100_000
+_ADDED_SIZE = 64  # spans of years kept
 
 
 class VietnamCalendar(_WorkingDayArithmetic):
@@ -165,7 +166,7 @@ class VietnamCalendar(_WorkingDayArithmetic):
             raise ValueError(msg)
         self._weekend = _weekend(weekend)
         self._years: dict[int, _Year] = {}
-        self._added: dict[tuple[date, int], date] = {}
+        self._added: dict[tuple[int, int], list[int]] = {}  # (first year, last year) -> working-day ordinals
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -200,17 +201,31 @@ class VietnamCalendar(_WorkingDayArithmetic):
             return known
 
     def add(self, start: date, duration: Duration) -> date:
-        """As :meth:`_WorkingDayArithmetic.add`; working-day sums are remembered (a simulation asks the same
-        ones thousands of times)."""
-        if duration.unit != "working_days":
+        """As :meth:`_WorkingDayArithmetic.add`; working days are counted on a sorted list of the working days of
+        the years involved, built once per year, so a long simulation pays a lookup rather than a walk."""
+        n = duration.amount
+        if duration.unit != "working_days" or n <= 0:
             return super().add(start, duration)
-        key = (start, duration.amount)
+        last = start.year + 1 + n // 200  # a year has well over 200 working days
+        ords = self._working_ordinals(start.year, last)
+        index = bisect.bisect_right(ords, start.toordinal()) + n - 1
+        return date.fromordinal(ords[index])
+
+    def _working_ordinals(self, first: int, last: int) -> list[int]:
+        """The ordinals of every working day from 1 Jan ``first`` to 31 Dec ``last``, sorted."""
+        key = (first, last)
         found = self._added.get(key)
         if found is None:
-            found = super().add(start, duration)
-            if len(self._added) >= _ADDED_SIZE:
-                self._added.clear()
-            self._added[key] = found
+            day, end = date(first, 1, 1), date(last, 12, 31)
+            found = []
+            while day <= end:
+                if self.is_working_day(day):
+                    found.append(day.toordinal())
+                day += _ONE_DAY
+            with self._lock:
+                if len(self._added) >= _ADDED_SIZE:
+                    self._added.clear()
+                self._added[key] = found
         return found
 
     def is_working_day(self, day: date) -> bool:
