@@ -295,6 +295,34 @@ def parse_yaml(data: bytes | str, file: str = "<string>", limits: YamlLimits | N
             if mark is not None
             else SourceLocation(file, 1, 1)
         )
-        composer.problems.append(Diagnostic("HNG-Y002", message, "$", loc))
+        if "maximum nesting depth" in message:  # PyYAML 6.0.4 and later stop deep flow nesting in the scanner
+            depth = composer.limits.max_depth
+            message = f"nesting deeper than {depth} levels; hoinghe documents need far fewer"
+            where = _flow_too_deep(text, depth)
+            if where is not None:  # the same place as the composer names when the scanner lets it through
+                loc = SourceLocation(file, *where)
+            composer.problems.append(Diagnostic("HNG-Y006", message, "$", loc))
+        else:
+            composer.problems.append(Diagnostic("HNG-Y002", message, "$", loc))
         return Parsed(None, composer.smap, tuple(composer.problems))
     return Parsed(composer.root, composer.smap, tuple(composer.problems))
+
+
+def _flow_too_deep(text: str, limit: int) -> tuple[int, int] | None:
+    """The line and column of the first flow bracket that opens level ``limit + 1``, skipping quoted text."""
+    depth, line, column, quote = 0, 1, 0, ""
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line, column
+        elif char in "]}":
+            depth -= 1
+    return None
