@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hoinghe import StorageError
 from hoinghe.org.model import Actor, Member, RoleGrant, Unit
 from hoinghe.records import (
+    Activity,
     Approval,
     Case,
     Document,
@@ -138,6 +139,18 @@ MESSAGES = st.builds(
 )
 KEYS = st.builds(IdempotencyRecord, IDS, TEXT, IDS, st.integers(1, 10**6))
 VERSIONS = st.builds(VersionRecord, IDS, IDS, OBJECTS, st.lists(OBJECTS, max_size=2).map(tuple))
+ACTIVITIES = st.builds(
+    Activity,
+    id=IDS,
+    kind=st.sampled_from(["outreach", "training"]),
+    unit=IDS,
+    day=DATES,
+    topic=TEXT,
+    members=TUPLES,
+    actors=TUPLES,
+    hours=st.none() | st.floats(allow_nan=False, allow_infinity=False),
+    note=OPTIONAL,
+)
 
 RECORDS = {
     Unit: UNITS,
@@ -149,6 +162,7 @@ RECORDS = {
     OutboxMessage: MESSAGES,
     IdempotencyRecord: KEYS,
     VersionRecord: VERSIONS,
+    Activity: ACTIVITIES,
 }
 KINDS = pytest.mark.parametrize("cls", list(RECORDS), ids=lambda cls: cls.__name__)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 import world
 from hoinghe import SqlStore, StorageError
+from hoinghe.records import Activity
 from hoinghe.storage.schema import SCHEMA_VERSION
 
 V3_OUTBOX_COLUMNS = ("channel", "created", "lease_owner", "lease_until", "next_attempt", "failed")
@@ -19,6 +20,8 @@ def as_schema(url: str, version: int) -> None:
     """Take a database written by this hoinghe back to what an older one left (what each upgrade adds, removed)."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        if version < 4:
+            conn.exec_driver_sql("DROP TABLE activities")
         if version < 3:
             conn.exec_driver_sql("DROP TABLE actor_grants")
             conn.exec_driver_sql("DROP INDEX outbox_by_case")
@@ -39,7 +42,7 @@ def url(request: pytest.FixtureRequest, tmp_path) -> str:
     return str(request.getfixturevalue("postgres_db"))
 
 
-@pytest.mark.parametrize("old", [1, 2])
+@pytest.mark.parametrize("old", [1, 2, 3])
 def test_an_older_database_is_upgraded_in_place(url, old):
     store = SqlStore(url)
     store.put_org(units=world.units(), members=world.members(), actors=world.actors())
@@ -51,13 +54,17 @@ def test_an_older_database_is_upgraded_in_place(url, old):
     with pytest.raises(StorageError, match="run hoinghe db upgrade"):
         SqlStore(url, create=False)
     store = SqlStore(url)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     assert store.unit("c-1").name == "Hội Nông dân xã Yên Sơn"
     # 2 -> 3: the grants of the actors already stored are indexed, and the waiting messages can be claimed.
     assert [a.id for a in store.holders("standing_committee", "c-1")] == ["btv-1"]
     claimed = store.claim_outbox("w1", world.START, lease=dt.timedelta(minutes=1))
     assert [s.message.key for s in claimed] == [f"{case_id}:7:notify:0", f"{case_id}:7:notify:1"]
     assert store.outbox_status(world.START).leased == 2
+    # 3 -> 4: outreach sessions and trainings can be kept.
+    session = Activity("tt-1", "outreach", "c-1", dt.date(2024, 3, 1), "Tổ hội nghề nghiệp", members=("f-1",))
+    store.put_activities([session])
+    assert store.activities(unit="c-1", kind="outreach") == [session]
     store.close()
 
 

@@ -8,7 +8,7 @@ events (:func:`fold`), and each decision makes the next record with :func:`attrs
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import attrs
@@ -17,6 +17,8 @@ from hoinghe.org.frozen import FrozenDict, freeze
 from hoinghe.org.model import Member, Unit
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
     "Approval",
     "Case",
     "Commit",
@@ -398,3 +400,35 @@ def check_shape(commit: Commit) -> None:
     if len(ids) != len(set(ids)):
         msg = f"a commit changes each unit at most once; case {case.id} changes {sorted(ids)}"
         raise ValueError(msg)
+
+
+#: ``outreach``: a session informing members and cadres (*tuyên truyền*); ``training``: a course for cadres and
+#: branch and group leaders (*tập huấn*).
+ActivityKind = Literal["outreach", "training"]
+
+
+@attrs.frozen
+class Activity:
+    """An outreach session or a training held by a union, a branch or a group, with who attended.
+
+    Attributes:
+        id: stable id of the session (the union's own numbering).
+        kind: see :data:`ActivityKind`.
+        unit: the organising unit: a province, district or commune union, a branch or a group.
+        day: the day it was held.
+        topic: what it was about.
+        members: ids of the members who attended.
+        actors: ids of the cadres (actors) who attended.
+        hours: how long it lasted, when recorded.
+        note: anything else the union wrote down.
+    """
+
+    id: str
+    kind: ActivityKind
+    unit: str
+    day: date
+    topic: str
+    members: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    hours: float | None = None
+    note: str | None = None

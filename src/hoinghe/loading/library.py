@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import attrs
 
 from hoinghe.definitions.effects import BUILTIN_EFFECTS
 from hoinghe.definitions.graph import Vocabulary, check_workflow
-from hoinghe.definitions.plan import PlanDef
+from hoinghe.definitions.plan import MEASURES, PlanDef
 from hoinghe.definitions.profile import DocumentDef, Profile, ProfileDef, RoleDef
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
@@ -350,8 +352,9 @@ def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _check_plan(doc: Document) -> Iterator[Diagnostic]:
-    """A plan's dates in order, its target ids unique, each range the right way round."""
+def _check_plan(doc: Document) -> Iterator[Diagnostic]:  # noqa: C901 - one check after another
+    """A plan's dates in order, its target ids unique, each range the right way round, its coverage shares
+    between 0 and 1, its emulation criteria with unique ids, a known measure and a positive weight."""
     plan = doc.definition
     assert isinstance(plan, PlanDef)  # noqa: S101
     if plan.deadline < plan.start:
@@ -374,3 +377,31 @@ def _check_plan(doc: Document) -> Iterator[Diagnostic]:
         yield doc.locate(
             Diagnostic("HNG-W017", f"report_months is {plan.report_months}; give 1 to 12", "$.report_months")
         )
+    for name in ("members_informed", "cadres_informed", "leaders_trained"):
+        share = getattr(plan.coverage, name)
+        if not 0.0 <= share <= 1.0:
+            msg = f"coverage {name} is {share}; give a share between 0 and 1 (1.0 is 100%)"
+            yield doc.locate(Diagnostic("HNG-W017", msg, f"$.coverage.{name}"))
+    seen.clear()
+    for i, criterion in enumerate(plan.emulation):
+        where = f"$.emulation[{i}]"
+        if criterion.id in seen:
+            msg = f"emulation criterion id {criterion.id!r} is used twice"
+            yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.id"))
+        seen.add(criterion.id)
+        if criterion.measure not in MEASURES:
+            close = difflib.get_close_matches(criterion.measure, MEASURES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            msg = f"criterion {criterion.id!r} measures {criterion.measure!r}: {hint}measures are {', '.join(MEASURES)}"
+            yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.measure"))
+        if not (math.isfinite(criterion.weight) and criterion.weight > 0):
+            msg = f"criterion {criterion.id!r} has weight {criterion.weight}; give a positive number"
+            yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.weight"))
+        if criterion.measure == "good_ratings" and not criterion.ratings:
+            msg = (
+                f"criterion {criterion.id!r} measures good_ratings: list the good rating classes in `ratings`"
+            )
+            yield doc.locate(Diagnostic("HNG-W018", msg, where))
+        elif criterion.measure != "good_ratings" and criterion.ratings:
+            msg = f"criterion {criterion.id!r} measures {criterion.measure}, which reads no `ratings`; remove them"
+            yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.ratings"))

@@ -2,7 +2,9 @@
 
 :func:`build_report` counts what was founded against each of the plan's targets, per district or commune and per
 reporting period; the :class:`Report` it returns is data (read its figures) and renders itself as Markdown, CSV or
-a self-contained HTML page with charts (``pip install 'hoinghe[plots]'``).
+a self-contained HTML page with charts (``pip install 'hoinghe[plots]'``).  When the store records outreach
+sessions and trainings, the report also states who they reached against the plan's coverage targets and, yearly,
+the emulation ranking of communes and districts (:mod:`hoinghe.outreach`).
 """
 
 from hoinghe.reports.model import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from hoinghe.reports import _layout
+from hoinghe.reports import _layout, _outreach
 from hoinghe.reports import _wording as w
 
 if TYPE_CHECKING:  # the report module imports this one when it renders
@@ -43,7 +43,8 @@ def render(report: Report) -> str:
     out = [f"# {escape(report.title)}", ""]
     out += [f"- **{escape(label)}:** {escape(value)}" for label, value in _layout.meta(report)]
     out += ["", f"## 1. {escape(w.say('summary', lang))}", ""]
-    out += [f"- **{escape(title)}:** {escape(text)}" for title, text in _layout.summary(report)]
+    summary = _layout.summary(report) + _outreach.summary(report)
+    out += [f"- **{escape(title)}:** {escape(text)}" for title, text in summary]
     section = 1
     for target in report.targets:
         section += 1
@@ -55,6 +56,11 @@ def render(report: Report) -> str:
         out += _table(_layout.unit_table(report, target))
         out += ["", f"### {escape(w.say('progress', lang))}", ""]
         out += _table(_layout.period_table(report, target))
+    for part in _outreach.sections(report):
+        section += 1
+        out += ["", f"## {section}. {escape(part.title)}", "", " ".join(escape(line) for line in part.lines)]
+        for heading, table in part.tables:
+            out += ["", f"### {escape(heading)}", "", *_table(table)]
     if report.odds:
         section += 1
         out += ["", f"## {section}. {escape(w.say('odds', lang))}", "", escape(w.say("odds_intro", lang)), ""]

@@ -99,6 +99,43 @@ WORDS: dict[str, Text] = {
         "Lập bằng hoinghe từ dữ liệu tổ chức; số liệu tính theo ngày quyết định thành lập.",
         "Made with hoinghe from the organisation's records; figures count by the date of the founding decision.",
     ),
+    # Outreach, training and the emulation ranking.
+    "outreach_section": Text("Công tác tuyên truyền, tập huấn", "Outreach and training"),
+    "emulation_section": Text("Thi đua", "Emulation ranking"),
+    "coverage_intro": Text(
+        "Từ ngày {since} đến ngày {until} đã tổ chức {outreach} buổi tuyên truyền và {training} lớp tập huấn.",
+        "From {since} to {until}, {outreach} outreach sessions and {training} trainings were held.",
+    ),
+    "coverage_line": Text(
+        "{what}: {reached}/{total} ({share}), chỉ tiêu {target}: {verdict}.",
+        "{what}: {reached} of {total} ({share}) against a target of {target}: {verdict}.",
+    ),
+    "coverage_nobody": Text("{what}: không có đối tượng để tính.", "{what}: nobody to count."),
+    "coverage_overall": Text("Kết quả so với chỉ tiêu", "Results against the targets"),
+    "members_informed": Text("Hội viên được tuyên truyền", "Members informed"),
+    "cadres_informed": Text("Cán bộ Hội được tuyên truyền", "Cadres informed"),
+    "leaders_trained": Text("Chi hội trưởng, tổ trưởng được tập huấn", "Branch and group leaders trained"),
+    "measure": Text("Nội dung", "Measure"),
+    "reached": Text("Đạt được", "Reached"),
+    "population": Text("Tổng số", "Total"),
+    "share": Text("Tỷ lệ", "Share"),
+    "outreach_sessions": Text("Buổi tuyên truyền", "Outreach sessions"),
+    "trainings": Text("Lớp tập huấn", "Trainings"),
+    "emulation_intro": Text(
+        "Điểm thi đua năm {year} (thang 100) là trung bình có trọng số của các tiêu chí (trọng số trong ngoặc): "
+        "{criteria}. Tiêu chí không có số liệu ở một đơn vị (—) không tính vào điểm của đơn vị đó; "
+        "các đơn vị bằng điểm được xếp theo mã đơn vị.",
+        "The {year} score (out of 100) is the weighted mean of the criteria (weights in brackets): {criteria}. "
+        "A criterion with nothing to measure in a unit (—) is left out of its score; "
+        "units with equal scores are ordered by id.",
+    ),
+    "ranking_of": Text("Xếp hạng {per}", "Ranking of {per}"),
+    "ranking_top": Text("{count} {per} dẫn đầu", "Top {count} {per}"),
+    "ranking_bottom": Text("{count} {per} cuối bảng", "Bottom {count} {per}"),
+    "leading": Text("{per} dẫn đầu: {name} ({score})", "top {per}: {name} ({score})"),
+    "points": Text("{score} điểm", "{score} points"),
+    "rank": Text("Hạng", "Rank"),
+    "score": Text("Điểm", "Score"),
     # Report names, by kind.
     "half_year": Text(
         "Báo cáo sơ kết 6 tháng đầu năm {year}", "Six-month review report, first half of {year}"

@@ -13,8 +13,10 @@ from typing import Literal
 
 import attrs
 
+from hoinghe.definitions.plan import CoverageTargets
 from hoinghe.errors import HoingheError, NotFound
 from hoinghe.org.text import Language
+from hoinghe.outreach.model import Coverage, Ranking
 
 __all__ = [
     "FORMATS",
@@ -236,6 +238,11 @@ class Report:
         periods: the reporting periods from the plan's start to ``as_of``.
         targets: the plan's targets, in the plan's order.
         odds: simulated chances of meeting the targets, when given.
+        coverage: who outreach and training reached from the plan's start to ``as_of``, when the store records
+            them (section *Công tác tuyên truyền, tập huấn*).
+        coverage_targets: the plan's coverage targets the shares are compared with.
+        ranking: the emulation ranking of the year, in a yearly report of a store that records outreach
+            (section *Thi đua*).
     """
 
     title: str
@@ -251,6 +258,9 @@ class Report:
     periods: tuple[Period, ...]
     targets: tuple[TargetReport, ...]
     odds: tuple[OddsRow, ...] = ()
+    coverage: Coverage | None = None
+    coverage_targets: CoverageTargets = attrs.field(factory=CoverageTargets)
+    ranking: Ranking | None = None
 
     def target(self, target_id: str) -> TargetReport:
         """The target with this id; :class:`~hoinghe.errors.NotFound` when the plan has none."""
@@ -267,7 +277,14 @@ class Report:
 
     def to_csv(self) -> str:
         """One row per unit per target: ``target, level, unit, name, province, district, founded, min, max, met,
-        active`` (a header row first, RFC 4180 line ends)."""
+        active`` (a header row first, RFC 4180 line ends).
+
+        A report with coverage or a ranking has five more columns, ``reached, total, share, rank, score``, and
+        more rows: per commune and district, one per coverage target (``members_informed``,
+        ``cadres_informed``, ``leaders_trained``: ``min`` is the target share, ``met`` whether it is reached),
+        and in the ranking one with the score (``emulation``) and one per criterion (``emulation:<id>``, its
+        value in ``share`` and its points in ``score``).
+        """
         from hoinghe.reports._tables import render  # noqa: PLC0415 - renderers read this module's records
 
         return render(self)

@@ -19,6 +19,8 @@ from hoinghe.errors import NotFound
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Unit
 from hoinghe.org.text import Language
+from hoinghe.outreach import Coverage, Ranking, emulation
+from hoinghe.outreach import coverage as count_coverage
 from hoinghe.reports import _wording as w
 from hoinghe.reports._periods import periods as plan_periods
 from hoinghe.reports._periods import plan_share
@@ -94,8 +96,14 @@ def build_report(
     language: Language = "vi",
     odds: Sequence[Odds] = (),
     title: str | None = None,
+    coverage: Coverage | None = None,
+    ranking: Ranking | None = None,
 ) -> Report:
     """Count what was founded against the plan's targets, up to and including ``as_of``.
+
+    When the store records outreach sessions or trainings held by ``as_of``, the report also states who they
+    reached from the plan's start against the plan's coverage targets and, in a yearly report (31 December) of a
+    plan with emulation criteria, ranks the year's communes and districts (:mod:`hoinghe.outreach`).
 
     Args:
         store: where the units are; read once.
@@ -106,6 +114,9 @@ def build_report(
         language: ``vi`` (default) or ``en``, for every text of the report.
         odds: simulated chances of meeting targets, shown in their own section.
         title: the report's title; by default named from ``as_of`` (``Báo cáo tổng kết năm 2023``).
+        coverage: the outreach and training coverage to state, counted already; by default counted from the
+            store as said above.
+        ranking: the emulation ranking to state, made already; by default made as said above.
 
     Returns:
         The report; render it with ``to_markdown()``, ``to_csv()``, ``to_html()`` or ``write(path)``.
@@ -135,6 +146,13 @@ def build_report(
             raise NotFound("unit", scope)
     counter = _Counter(tree, hierarchy=hierarchy, plan=plan, as_of=as_of, language=language, scope=scope_unit)
     kind = report_kind(as_of)
+    if coverage is None and store.activities(until=as_of):
+        coverage = count_coverage(store, hierarchy, since=plan.start, until=as_of, scope=scope)
+    if ranking is None and coverage is not None and kind == "year" and plan.emulation:
+        same = (coverage.since, coverage.until, coverage.scope) == (plan.start, as_of, scope)
+        ranking = emulation(
+            store, hierarchy, plan, year=as_of.year, scope=scope, coverage=coverage if same else None
+        )
     return Report(
         title=title if title is not None else _title(kind, as_of, language),
         kind=kind,
@@ -149,6 +167,9 @@ def build_report(
         periods=counter.periods,
         targets=tuple(counter.count(target) for target in plan.targets),
         odds=tuple(_odds_row(item, targets[item.target], tree, language) for item in odds),
+        coverage=coverage,
+        coverage_targets=plan.coverage,
+        ranking=ranking,
     )
 
 

@@ -1,6 +1,6 @@
 """The storage port: what the engine needs from wherever cases and the organisation are kept.
 
-A store keeps the organisation (units, members, actors), the cases with their append-only events, timers, outbox
+A store keeps the organisation (units, members, actors), the outreach sessions and trainings held, the cases with their append-only events, timers, outbox
 messages, idempotency keys and the definition versions cases run on.  :class:`~hoinghe.storage.memory.MemoryStore`
 is the reference implementation; every other backend must behave the same (the conformance suite in
 :mod:`hoinghe.testing` checks it).
@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
 from hoinghe.records import (
+    Activity,
+    ActivityKind,
     Case,
     Commit,
     Event,
@@ -193,4 +195,28 @@ class Store(OrgReader, Protocol):
 
     def version(self, version_hash: str) -> VersionRecord:
         """The definition version with this hash; :class:`~hoinghe.errors.NotFound` when not kept."""
+        ...
+
+    # ----------------------------------------------------------------------------------- outreach, training
+
+    def put_activities(self, activities: Iterable[Activity]) -> None:
+        """Add outreach sessions and trainings, or replace them by id; all of them, or none.
+
+        A repeated id among ``activities`` keeps the last.  Who attended is not checked against the members and
+        actors kept (a list may name people entered later); the organising unit is.
+
+        Raises:
+            NotFound: an activity's unit is not kept (nothing is written).
+        """
+        ...
+
+    def activities(
+        self,
+        *,
+        unit: str | None = None,
+        kind: ActivityKind | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Activity]:
+        """The activities matching every filter given (``since`` and ``until`` inclusive), by day, then id."""
         ...

@@ -18,7 +18,7 @@ import cattrs.errors
 from hoinghe.errors import StorageError
 from hoinghe.org.frozen import FrozenDict
 from hoinghe.org.model import Actor, Member, Unit
-from hoinghe.records import Case, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
+from hoinghe.records import Activity, Case, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
 
 __all__ = ["MIGRATIONS", "PAYLOAD_VERSION", "decode", "encode", "from_payload", "to_payload"]
 
@@ -42,6 +42,7 @@ _KINDS: dict[type, str] = {
     OutboxMessage: "outbox",
     IdempotencyRecord: "idempotency",
     VersionRecord: "version",
+    Activity: "activity",
 }
 
 

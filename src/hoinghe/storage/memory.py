@@ -10,7 +10,7 @@ import bisect
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import attrs
 
@@ -19,6 +19,8 @@ from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
 from hoinghe.records import (
+    Activity,
+    ActivityKind,
     Case,
     Commit,
     Event,
@@ -51,6 +53,7 @@ _STATE = (
     "_delivered",
     "_keys",
     "_versions",
+    "_activities",
 )
 
 
@@ -88,6 +91,7 @@ class MemoryStore:
         self._delivered = 0
         self._keys: dict[str, IdempotencyRecord] = {}
         self._versions: dict[str, VersionRecord] = {}
+        self._activities: dict[str, Activity] = {}
         self._in_batch = False
 
     def __repr__(self) -> str:
@@ -400,3 +404,35 @@ class MemoryStore:
             return self._versions[version_hash]
         except KeyError:
             raise NotFound("definition version", version_hash) from None
+
+    # ----------------------------------------------------------------------------------- outreach, training
+
+    def put_activities(self, activities: Iterable[Activity]) -> None:
+        activities = list(activities)
+        with self._lock:
+            for activity in activities:
+                if activity.unit not in self._units:
+                    raise NotFound("unit", activity.unit)
+            self._activities.update((a.id, a) for a in activities)
+
+    def activities(
+        self,
+        *,
+        unit: str | None = None,
+        kind: ActivityKind | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Activity]:
+        with self._lock:
+            found = list(self._activities.values())
+        return sorted(
+            (
+                a
+                for a in found
+                if (unit is None or a.unit == unit)
+                and (kind is None or a.kind == kind)
+                and (since is None or a.day >= since)
+                and (until is None or a.day <= until)
+            ),
+            key=lambda a: (a.day, a.id),
+        )

@@ -19,8 +19,8 @@ from hoinghe.errors import StorageError
 __all__ = ["SCHEMA_VERSION", "UPGRADES", "metadata", "tables", "upgrade_schema"]
 
 #: The schema this hoinghe writes.  2: ``org_version``, bumped by every change to units, members or actors.
-#: 3: the relay's columns on ``outbox``, and ``actor_grants``.
-SCHEMA_VERSION = 3
+#: 3: the relay's columns on ``outbox``, and ``actor_grants``.  4: ``activities`` (outreach sessions, trainings).
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -158,6 +158,19 @@ _versions = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
 )
 
+# Added in schema 4: outreach sessions and trainings, listed by unit, kind and day.
+_activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("unit_id", sa.String(200), sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("activities_by_unit", "unit_id", "kind", "day"),
+    sa.Index("activities_by_day", "kind", "day", "id"),
+)
+
 _org_version = sa.Table(
     "org_version",
     metadata,
@@ -180,6 +193,7 @@ tables = SimpleNamespace(
     idempotency=_idempotency,
     versions=_versions,
     org_version=_org_version,
+    activities=_activities,
 )
 
 
@@ -209,8 +223,17 @@ def _add_relay_and_grants(conn: Connection) -> None:
             )
 
 
+def _add_activities(conn: Connection) -> None:
+    """3 -> 4: the table of outreach sessions and trainings (empty: nothing recorded them before)."""
+    _activities.create(conn)
+
+
 #: version -> the step that upgrades a database of that version to the next, in the same transaction.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _add_org_version, 2: _add_relay_and_grants}
+UPGRADES: dict[int, Callable[[Connection], None]] = {
+    1: _add_org_version,
+    2: _add_relay_and_grants,
+    3: _add_activities,
+}
 
 
 def _recorded(conn: Connection) -> int | None:

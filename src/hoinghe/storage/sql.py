@@ -35,6 +35,8 @@ from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
 from hoinghe.records import (
+    Activity,
+    ActivityKind,
     Case,
     Commit,
     Event,
@@ -166,6 +168,7 @@ _RELEASE = (
     .values(lease_owner=None, lease_until=None)
 )
 _IDEMPOTENCY = sa.select(_T.idempotency).where(_T.idempotency.c.key == sa.bindparam("key"))
+_UNITS_IN = sa.select(_T.units.c.id).where(_T.units.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 _DECODED: dict[tuple[type, str], Any] = {}
 _DECODED_SIZE = 50_000
@@ -795,6 +798,65 @@ class SqlStore:
             return decode(VersionRecord, text)
 
         return self._run(read, write=False)
+
+    # ----------------------------------------------------------------------------------------- outreach, training
+
+    def put_activities(self, activities: Iterable[Activity]) -> None:
+        # The last of a repeated id wins, as one by one would.
+        put = {a.id: a for a in activities}
+        if not put:
+            return
+        rows = [
+            {"id": a.id, "unit_id": a.unit, "kind": a.kind, "day": a.day, "payload": encode(a)}
+            for a in put.values()
+        ]
+
+        def write(conn: Connection) -> None:
+            wanted = sorted({a.unit for a in put.values()})
+            known = set(conn.execute(_UNITS_IN, {"ids": wanted}).scalars())
+            missing = next((u for u in wanted if u not in known), None)
+            if missing is not None:
+                raise NotFound("unit", missing)
+            dialect = sqlite_dialect if conn.dialect.name == "sqlite" else postgresql_dialect
+            statement = dialect.insert(_T.activities)
+            excluded = statement.excluded
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["id"],
+                    set_={
+                        "unit_id": excluded.unit_id,
+                        "kind": excluded.kind,
+                        "day": excluded.day,
+                        "payload": excluded.payload,
+                    },
+                ),
+                rows,
+            )
+
+        self._run(write, write=True)
+
+    def activities(
+        self,
+        *,
+        unit: str | None = None,
+        kind: ActivityKind | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Activity]:
+        c = _T.activities.c
+        # Ids sort by code point, as in Python, whatever collation a PostgreSQL database was created with.
+        by_id = c.id.collate("C") if self.dialect == "postgresql" else c.id
+        query = sa.select(c.payload).order_by(c.day, by_id)
+        if unit is not None:
+            query = query.where(c.unit_id == unit)
+        if kind is not None:
+            query = query.where(c.kind == kind)
+        if since is not None:
+            query = query.where(c.day >= since)
+        if until is not None:
+            query = query.where(c.day <= until)
+        texts = self._run(lambda conn: list(conn.execute(query).scalars()), write=False)
+        return [_decoded(Activity, text) for text in texts]
 
 
 def open_store(url: str | None = None, **options: Any) -> SqlStore | MemoryStore:

@@ -59,6 +59,8 @@ from hoinghe.org.hierarchy import UNIT_KINDS, Hierarchy, Level
 from hoinghe.org.model import Actor, Member, RoleGrant, Unit, UnitStatus
 from hoinghe.org.text import Text
 from hoinghe.records import (
+    Activity,
+    ActivityKind,
     Case,
     Commit,
     Event,
@@ -187,6 +189,27 @@ def _key(name: str, case_id: str, seq: int) -> IdempotencyRecord:
     return IdempotencyRecord(name, f"fp-{name}", case_id, seq)
 
 
+def _activity(
+    activity_id: str,
+    day: dt.date,
+    *,
+    kind: ActivityKind = "outreach",
+    unit: str = "c1",
+    topic: str = "Mục đích, ý nghĩa của tổ hội nghề nghiệp",
+) -> Activity:
+    return Activity(
+        activity_id,
+        kind,
+        unit,
+        day,
+        topic,
+        members=("m1", "m2"),
+        actors=("a1",),
+        hours=2.5,
+        note="Nhà văn hóa",
+    )
+
+
 def _version(version_hash: str, title: str = "Thành lập tổ hội") -> VersionRecord:
     # Plain JSON (lists, not tuples): what a store gives back is what it was given.
     return VersionRecord(
@@ -225,6 +248,7 @@ def _contents(
         "units()": list(store.units()),
         "outbox()": store.outbox(),
         "due_timers(far)": store.due_timers(_FAR),
+        "activities()": store.activities(),
     }
     for case_id in cases:
         out[f"case({case_id})"] = _read(store.case, case_id)
@@ -789,6 +813,82 @@ class StoreConformance:
         self.store.put_version(_version("h2", "Giải thể tổ hội"))
         _equal(self.store.version("h1"), kept, "the version kept first")
         _equal(self.store.version("h2").workflow["title"], "Giải thể tổ hội", "another version")
+
+    # ----------------------------------------------------------------------------------- outreach, training
+
+    def test_activities_read_back_by_day_then_id(self) -> None:
+        self._org()
+        day = dt.date(2023, 3, 15)
+        bare = Activity("t-9", "training", "u1", day, "Kỹ năng điều hành tổ hội")
+        put = [
+            _activity("o-2", day),
+            _activity("o-10", day - dt.timedelta(days=1)),
+            bare,
+            _activity("o-1", day),
+        ]
+        self.store.put_activities(put)
+        found = self.store.activities()
+        _equal([a.id for a in found], ["o-10", "o-1", "o-2", "t-9"], "activities() by day, then id")
+        _equal(found[0], put[1], "an activity read back whole")
+        _equal(found[-1], bare, "an activity with no attendance, hours or note")
+        _equal(self.store.activities(kind="training"), [bare], "activities(kind=training)")
+
+    def test_activities_filter_by_unit_kind_and_days_inclusive(self) -> None:
+        self._org()
+        first, mid, last = dt.date(2022, 1, 1), dt.date(2022, 6, 30), dt.date(2022, 12, 31)
+        self.store.put_activities(
+            [
+                _activity("a", first),
+                _activity("b", mid, unit="u1"),
+                _activity("c", mid, kind="training"),
+                _activity("d", last, kind="training", unit="u2"),
+            ]
+        )
+
+        def ids(**filters: Any) -> list[str]:
+            return [a.id for a in self.store.activities(**filters)]
+
+        _equal(ids(since=mid), ["b", "c", "d"], "since (inclusive)")
+        _equal(ids(until=mid), ["a", "b", "c"], "until (inclusive)")
+        _equal(ids(since=mid, until=mid), ["b", "c"], "one day")
+        _equal(ids(unit="c1"), ["a", "c"], "unit=c1")
+        _equal(ids(unit="u2", kind="training", since=last), ["d"], "every filter")
+        _equal(ids(unit="u1", kind="training"), [], "filters no activity meets together")
+        _equal(ids(unit="nowhere"), [], "a unit with no activity")
+
+    def test_put_activities_replaces_by_id_and_the_last_of_a_repeated_id_wins(self) -> None:
+        self._org()
+        day = dt.date(2023, 5, 5)
+        self.store.put_activities([_activity("a", day), _activity("b", day)])
+        moved = _activity("a", day + dt.timedelta(days=3), kind="training", unit="u2", topic="Đổi chủ đề")
+        self.store.put_activities([_activity("a", day, topic="bỏ qua"), moved])
+        _equal(self.store.activities(), [_activity("b", day), moved], "activities() after the replacement")
+        _equal(self.store.activities(unit="c1"), [_activity("b", day)], "the old unit no longer lists it")
+        _equal(self.store.activities(kind="training", unit="u2"), [moved], "the new unit and kind list it")
+        self.store.put_activities([])
+        _equal(len(self.store.activities()), 2, "activities() after putting none")
+
+    def test_an_activity_of_an_unknown_unit_is_refused_and_nothing_is_written(self) -> None:
+        self._org()
+        day = dt.date(2023, 5, 5)
+        self.store.put_activities([_activity("a", day)])
+        with _raises(NotFound) as caught:
+            self.store.put_activities([_activity("a", day, topic="mới"), _activity("b", day, unit="c-gone")])
+        _equal((caught[0].kind, caught[0].key), ("unit", "c-gone"), "the NotFound")
+        _equal(self.store.activities(), [_activity("a", day)], "activities() after the refusal")
+
+    def test_activities_land_with_their_batch_or_not_at_all(self) -> None:
+        self._org()
+        day = dt.date(2023, 5, 5)
+        with contextlib.suppress(_Abort), self.store.batch():
+            self.store.put_activities([_activity("a", day)])
+            _equal([a.id for a in self.store.activities()], ["a"], "activities() in the batch")
+            raise _Abort
+        _equal(self.store.activities(), [], "activities() after the batch raised")
+        with self.store.batch():
+            self.store.put_activities([_activity("a", day)])
+            self._open()
+        _equal([a.id for a in self.store.activities()], ["a"], "activities() after the batch")
 
     # ----------------------------------------------------------------------------------- batches
 
