@@ -563,3 +563,30 @@ def test_the_command_refuses_bad_options(database, tmp_path):
     assert "HNG-W021" in run("audit", *db, "--with", str(workflow), code=1).stderr
     assert "no unit" in run("audit", *db, "--scope", "c-nowhere", code=1).stderr.lower()
     assert "no database" in run("audit", "--db", f"sqlite:///{tmp_path / 'none.db'}", code=1).stderr
+
+
+def test_the_periodic_report_states_the_audit(tmp_path):
+    from hoinghe.reports import build_report  # noqa: PLC0415
+    from hoinghe.sim import Scenario, simulate  # noqa: PLC0415
+
+    rollout = simulate(Scenario(synthetic=(1, 1, 3), until=dt.date(2022, 12, 31)), seed=4)
+    found = run_audit(rollout.store, rollout.world.profile, on=rollout.until)
+    report = build_report(
+        rollout.store, rollout.world.profile.hierarchy, rollout.plan, as_of=rollout.until, audit=found
+    )
+    text = report.to_markdown()
+    assert "Rà soát chi hội, tổ hội nghề nghiệp theo Điều lệ và hướng dẫn" in text
+    assert f"Đã rà soát {found.checked} chi hội, tổ hội nghề nghiệp" in text
+    for finding in found.findings[:3]:
+        assert finding.place.unit_id in text
+    page = report.to_html()
+    assert 'id="audit"' in page
+    english = build_report(
+        rollout.store,
+        rollout.world.profile.hierarchy,
+        rollout.plan,
+        as_of=rollout.until,
+        audit=found,
+        language="en",
+    )
+    assert "Review of units against the Charter and the guidance" in english.to_markdown()

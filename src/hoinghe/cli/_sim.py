@@ -199,17 +199,27 @@ def _one(scenario: Scenario, world: World, *, seed: int, store: Store | None, as
 
 
 def _report(rollout: Rollout, lang: Lang, odds: Any = ()) -> Report:
+    from hoinghe.audit import audit  # noqa: PLC0415
     from hoinghe.reports import build_report  # noqa: PLC0415
 
+    language: Literal["vi", "en"] = "vi" if lang is Lang.vi else "en"
     with _reported():
+        found = audit(
+            rollout.store,
+            rollout.world.profile,
+            on=rollout.until,
+            scope=rollout.world.scope_unit,
+            language=language,
+        )
         return build_report(
             rollout.store,
             rollout.world.profile.hierarchy,
             rollout.plan,
             as_of=rollout.until,
             scope=rollout.world.scope_unit,
-            language="vi" if lang is Lang.vi else "en",
+            language=language,
             odds=odds,
+            audit=found,
         )
 
 
@@ -339,18 +349,21 @@ def report(  # noqa: PLR0917 - typer passes a command's options as arguments
     as_json: JsonOpt = False,
 ) -> None:
     """Write the six-monthly or yearly progress report of a database against a plan's targets."""
+    from hoinghe.audit import audit  # noqa: PLC0415
     from hoinghe.engine.clock import SystemClock  # noqa: PLC0415
     from hoinghe.loading import Library  # noqa: PLC0415
     from hoinghe.reports import build_report  # noqa: PLC0415
 
     day = _date(as_of, "--as-of") or SystemClock().today()
+    language: Literal["vi", "en"] = "vi" if lang is Lang.vi else "en"
     with _reported():
         library = Library.from_paths(*(workflows or ()), shipped=True)
-        hierarchy = library.profile(profile).hierarchy
+        loaded = library.profile(profile)
         chosen = library.plan(plan)
     with _store(db) as store, _reported():
+        found = audit(store, loaded, on=day, scope=scope, language=language)
         built = build_report(
-            store, hierarchy, chosen, as_of=day, scope=scope, language="vi" if lang is Lang.vi else "en"
+            store, loaded.hierarchy, chosen, as_of=day, scope=scope, language=language, audit=found
         )
         written = built.write(output)
     if as_json:

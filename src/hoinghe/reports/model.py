@@ -13,6 +13,7 @@ from typing import Literal
 
 import attrs
 
+from hoinghe.audit.model import Audit
 from hoinghe.definitions.plan import CoverageTargets
 from hoinghe.errors import HoingheError, NotFound
 from hoinghe.org.text import Language
@@ -243,6 +244,7 @@ class Report:
         coverage_targets: the plan's coverage targets the shares are compared with.
         ranking: the emulation ranking of the year, in a yearly report of a store that records outreach
             (section *Thi đua*).
+        audit: the compliance audit of the units on ``as_of``, when one was made (section *Rà soát*).
     """
 
     title: str
@@ -261,6 +263,7 @@ class Report:
     coverage: Coverage | None = None
     coverage_targets: CoverageTargets = attrs.field(factory=CoverageTargets)
     ranking: Ranking | None = None
+    audit: Audit | None = None
 
     def target(self, target_id: str) -> TargetReport:
         """The target with this id; :class:`~hoinghe.errors.NotFound` when the plan has none."""

@@ -14,6 +14,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from hoinghe.audit.model import Audit
 from hoinghe.definitions.plan import PlanDef, TargetDef
 from hoinghe.errors import NotFound
 from hoinghe.org.hierarchy import Hierarchy
@@ -98,6 +99,7 @@ def build_report(
     title: str | None = None,
     coverage: Coverage | None = None,
     ranking: Ranking | None = None,
+    audit: Audit | None = None,
 ) -> Report:
     """Count what was founded against the plan's targets, up to and including ``as_of``.
 
@@ -117,6 +119,7 @@ def build_report(
         coverage: the outreach and training coverage to state, counted already; by default counted from the
             store as said above.
         ranking: the emulation ranking to state, made already; by default made as said above.
+        audit: a compliance audit (:func:`hoinghe.audit.audit`) to state in its own section.
 
     Returns:
         The report; render it with ``to_markdown()``, ``to_csv()``, ``to_html()`` or ``write(path)``.
@@ -170,6 +173,7 @@ def build_report(
         coverage=coverage,
         coverage_targets=plan.coverage,
         ranking=ranking,
+        audit=audit,
     )
 
 
