@@ -13,6 +13,7 @@ PUBLIC_PACKAGES = [
     "hoinghe.loading",
     "hoinghe.rules",
     "hoinghe.engine",
+    "hoinghe.fund",
     "hoinghe.outreach",
     "hoinghe.audit",
     "hoinghe.reports",
