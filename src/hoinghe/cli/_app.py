@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -219,6 +220,23 @@ def _record_json(record: object) -> dict[str, Any]:
     payload = to_payload(record)
     payload.pop("v", None)
     return payload
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    """The date an option gives (YYYY-MM-DD), ``None`` when it is not given; anything else is a usage error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{option} {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
+
+
+def _day_or_today(text: str | None, option: str = "--on") -> dt.date:
+    """The date an option gives, or today in Vietnam when it is not given."""
+    from hoinghe.engine.clock import SystemClock  # noqa: PLC0415
+
+    return _date(text, option) or SystemClock().today()
 
 
 def _url(db: str | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,6 +15,7 @@ from hoinghe.cli._app import (
     Lang,
     ProfileOpt,
     WorkflowsOpt,
+    _day_or_today,
     _fail,
     _language,
     _profile,
@@ -56,17 +56,6 @@ AuditActorOpt = Annotated[
 AuditLangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the findings.")]
 
 
-def _day(text: str | None) -> dt.date:
-    if text is None:
-        from hoinghe.engine.clock import SystemClock  # noqa: PLC0415
-
-        return SystemClock().today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"--on {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
-
-
 @app.command("audit")
 def audit_units(  # noqa: PLR0917 - typer passes a command's options as arguments
     db: DbOpt = None,
@@ -89,7 +78,7 @@ def audit_units(  # noqa: PLR0917 - typer passes a command's options as argument
     Findings are a result, not a failure: the command exits 0 with or without them (read the counts with
     --json); 1 when the database, profile or draft cannot be read, 2 on bad options.
     """
-    day = _day(on)
+    day = _day_or_today(on)
     if open_consolidation and actor is None:
         raise _fail("--open-consolidation needs --actor: who opens the cases", EXIT_USAGE)
     if open_consolidation and draft:

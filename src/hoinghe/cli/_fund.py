@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hoinghe.cli._app import (
-    EXIT_USAGE,
     DbOpt,
     JsonOpt,
     Lang,
     ProfileOpt,
     WorkflowsOpt,
-    _fail,
+    _day_or_today,
     _language,
     _profile,
     _reported,
@@ -43,17 +41,6 @@ ScopeOpt = Annotated[
 FundLangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the reasons.")]
 
 
-def _day(text: str | None) -> dt.date:
-    if text is None:
-        from hoinghe.engine.clock import SystemClock  # noqa: PLC0415
-
-        return SystemClock().today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"--on {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
-
-
 @fund_app.command("rank")
 def fund_rank(  # noqa: PLR0917 - typer passes a command's options as arguments
     db: DbOpt = None,
@@ -73,7 +60,7 @@ def fund_rank(  # noqa: PLR0917 - typer passes a command's options as arguments
     Exits 0 with or without applications; 1 when the database, profile or a case's data cannot be read, 2 on
     bad options.
     """
-    day = _day(on)
+    day = _day_or_today(on)
     language: Language = _language(lang)
     with _reported():
         chosen = _profile(profile, workflows)

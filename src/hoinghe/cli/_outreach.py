@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,7 +14,7 @@ from hoinghe.cli._app import (
     JsonOpt,
     Lang,
     WorkflowsOpt,
-    _fail,
+    _day_or_today,
     _language,
     _reported,
     _shown,
@@ -38,13 +37,6 @@ app.add_typer(outreach_app, name="outreach")
 ProfileOpt = Annotated[str, typer.Option("--profile", help="The profile whose hierarchy the units follow.")]
 ScopeOpt = Annotated[str | None, typer.Option(help="Only this unit's area: a province or district id.")]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the table's words.")]
-
-
-def _day(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"{option} {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
 
 
 def _hierarchy(profile: str, workflows: list[Path] | None) -> Hierarchy:
@@ -104,7 +96,7 @@ def outreach_coverage(  # noqa: PLR0917 - typer passes a command's options as ar
     """Count the members and cadres outreach reached, and the branch and group leaders training reached."""
     from hoinghe.outreach import coverage  # noqa: PLC0415
 
-    first, last = _day(since, "--since"), _day(until, "--until")
+    first, last = _day_or_today(since, "--since"), _day_or_today(until, "--until")
     hierarchy = _hierarchy(profile, workflows)
     with _store(db) as store, _reported():
         found = coverage(store, hierarchy, since=first, until=last, scope=scope)

@@ -17,6 +17,7 @@ from hoinghe.cli._app import (
     JsonOpt,
     Lang,
     WorkflowsOpt,
+    _date,
     _fail,
     _progress,
     _reported,
@@ -40,15 +41,6 @@ ReportOpt = Annotated[
 ]
 PlanOpt = Annotated[str, typer.Option("--plan", help="The plan whose targets the report counts against.")]
 LangReportOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report.")]
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"{option} {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
 
 
 def _synthetic(text: str | None) -> tuple[int, int, int] | None:
