@@ -40,7 +40,10 @@ def test_command_sessions_run(session, tmp_path):
         ]
         # Reports and databases a command writes land in the temporary folder too, not in the clone.
         args = [str(tmp_path / a) if a.endswith((".html", ".md", ".csv")) else a for a in args]
-        args = [a.replace("sqlite:///", f"sqlite:///{tmp_path}/", 1) if a.startswith("sqlite:///") else a for a in args]
+        args = [
+            a.replace("sqlite:///", f"sqlite:///{tmp_path}/", 1) if a.startswith("sqlite:///") else a
+            for a in args
+        ]
         result = subprocess.run(
             [sys.executable, "-m", "hoinghe.cli", *args[1:]],
             capture_output=True,
