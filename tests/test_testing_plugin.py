@@ -622,7 +622,9 @@ def test_event_sequences_hold_approvals_reminders_and_refusals_of_transitions_th
         ("decided",),
         (waiting,),
     )
-    events = find(event_sequences(workflow, max_steps=12), varied, settings=settings(database=None))
+    # A fixed search (derandomized) with room enough: the three kinds together are a narrow target.
+    search = settings(database=None, derandomize=True, max_examples=5000)
+    events = find(event_sequences(workflow, max_steps=12), varied, settings=search)
     assert {e.body for e in events if e.kind == "approved"} == {"standing_committee@unit-1"}
     for event in events:
         if event.kind in ("approved", "reminded"):

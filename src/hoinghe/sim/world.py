@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import attrs
 
@@ -253,8 +253,3 @@ class Farmers:
                 )
             )
         return out
-
-
-def iter_communes(world: World) -> Iterator[Commune]:
-    """The world's communes in the order they were built (geographic code order)."""
-    return iter(world.communes.values())
