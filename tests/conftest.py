@@ -17,6 +17,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# Messages are Vietnamese unless the caller chooses; the suite reads them in English, set here for this process
+# and every process it starts.  test_i18n.py checks the Vietnamese default with the variable removed.
+os.environ["HOINGHE_LANG"] = "en"
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 EXAMPLES = ROOT / "examples"

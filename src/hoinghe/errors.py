@@ -34,6 +34,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from hoinghe.i18n import Language, Text
+
 __all__ = [
     "CODES",
     "Code",
@@ -260,20 +262,25 @@ def format_path(parts: Iterable[str | int]) -> str:
     return out
 
 
+def _as_text(message: Text | str) -> Text:
+    return message if isinstance(message, Text) else Text.same(str(message))
+
+
 @attrs.frozen
 class Diagnostic:
     """One problem found in a definition.
 
     Attributes:
         code: a key of :data:`CODES`, stable across releases.
-        message: names the offender and, where possible, the fix.
+        message: names the offender and, where possible, the fix, in Vietnamese and English (a plain string is
+            taken as the same text in both).
         path: where in the document, as ``$.transitions[2].to``.
         location: the file, line and column, when the document came from a file or string.
         severity: defaults to the code's severity in the catalogue.
     """
 
     code: str
-    message: str
+    message: Text = attrs.field(converter=_as_text)
     path: str = "$"
     location: SourceLocation | None = None
     severity: Severity = attrs.field()
@@ -285,7 +292,10 @@ class Diagnostic:
 
     def __attrs_post_init__(self) -> None:
         if self.code not in CODES:
-            msg = f"diagnostic code {self.code!r} is not in hoinghe.errors.CODES"
+            msg = Text(
+                f"mã chẩn đoán {self.code!r} không có trong hoinghe.errors.CODES",
+                f"diagnostic code {self.code!r} is not in hoinghe.errors.CODES",
+            )
             raise ValueError(msg)
 
     @property
@@ -298,18 +308,23 @@ class Diagnostic:
             return self
         return attrs.evolve(self, location=location)
 
-    def __str__(self) -> str:
+    def describe(self, language: Language | None = None) -> str:
+        """``file:line:col: CODE message`` in ``language`` (the one in force when not given)."""
         where = str(self.location) if self.location else self.path
-        severity = "" if self.is_error else "warning: "
-        return f"{where}: {self.code} {severity}{self.message}"
+        severity = "" if self.is_error else Text("cảnh báo: ", "warning: ").get(language)
+        return f"{where}: {self.code} {severity}{self.message.get(language)}"
+
+    def __str__(self) -> str:
+        return self.describe()
 
     def to_json(self) -> dict[str, object]:
-        """A plain dict for ``--json`` output."""
+        """A plain dict for ``--json`` output: ``message`` in the language in force, ``messages`` in both."""
         loc = self.location
         return {
             "code": self.code,
             "severity": self.severity.value,
-            "message": self.message,
+            "message": str(self.message),
+            "messages": self.message.to_json(),
             "path": self.path,
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
@@ -318,9 +333,24 @@ class Diagnostic:
 
 
 class HoingheError(Exception):
-    """Root of every error hoinghe raises on purpose."""
+    """Root of every error hoinghe raises on purpose.
+
+    Its message is a :class:`~hoinghe.i18n.Text`: ``str(error)`` shows it in the language in force, and
+    ``error.text`` holds both languages.
+    """
 
     code = "HNG-E000"
+
+    def __init__(self, message: Text | str = "", *args: object) -> None:
+        self.text = message if isinstance(message, Text) else Text.same(message)
+        super().__init__(self.text, *args)
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+    def describe(self, language: Language | None = None) -> str:
+        """The message in ``language`` (the one in force when not given)."""
+        return self.text.get(language)
 
 
 class DefinitionError(HoingheError, ValueError):
@@ -331,8 +361,10 @@ class DefinitionError(HoingheError, ValueError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
         errors = [d for d in self.diagnostics if d.is_error] or list(self.diagnostics)
-        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the definition"
-        super().__init__("\n".join([head, *(f"  {d}" for d in errors)]))
+        n = len(errors)
+        head = Text(f"{n} lỗi trong định nghĩa", f"{n} problem{'s' if n != 1 else ''} in the definition")
+        lines = [Text(f"  {d.describe('vi')}", f"  {d.describe('en')}") for d in errors]
+        super().__init__(Text.join("\n", [head, *lines]))
 
 
 class NotFound(HoingheError, KeyError):
@@ -340,16 +372,22 @@ class NotFound(HoingheError, KeyError):
 
     code = "HNG-E002"
 
-    def __init__(self, kind: str, key: str, *, known: Iterable[str] = ()) -> None:
-        self.kind, self.key = kind, key
-        names = list(known)
+    def __init__(self, kind: Text | str, key: str, *, known: Iterable[str] = ()) -> None:
+        self.kind = kind if isinstance(kind, Text) else Text.same(kind)
+        self.key = key
+        names = sorted(known)
         shown = 20  # beyond this a list helps nobody (a province has thousands of units)
-        hint = f"; known: {', '.join(sorted(names))}" if 0 < len(names) <= shown else ""
-        super().__init__(f"no {kind} {key!r}{hint}")
+        listed = ", ".join(names) if 0 < len(names) <= shown else ""
+        super().__init__(
+            Text(
+                f"không có {self.kind.vi} {key!r}" + (f"; hiện có: {listed}" if listed else ""),
+                f"no {self.kind.get('en')} {key!r}" + (f"; known: {listed}" if listed else ""),
+            )
+        )
 
     def __str__(self) -> str:
         # KeyError's own __str__ would show the message in quotes.
-        return str(self.args[0])
+        return str(self.text)
 
 
 class ConflictError(HoingheError):
@@ -360,7 +398,9 @@ class ConflictError(HoingheError):
 
     code = "HNG-E005"
 
-    def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
+    def __init__(
+        self, message: Text | str, *, expected: int | None = None, actual: int | None = None
+    ) -> None:
         self.expected, self.actual = expected, actual
         super().__init__(message)
 
@@ -397,7 +437,7 @@ class ExpressionError(HoingheError, ValueError):
 
     code = "HNG-E003"
 
-    def __init__(self, message: str, *, code: str = "HNG-R001", column: int = 0) -> None:
+    def __init__(self, message: Text | str, *, code: str = "HNG-R001", column: int = 0) -> None:
         self.diagnostic_code = code
         self.column = column
         super().__init__(message)

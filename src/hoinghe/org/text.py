@@ -1,28 +1,7 @@
-"""Text shown to people, in Vietnamese and English."""
+"""Text shown to people, in Vietnamese and English (defined in :mod:`hoinghe.i18n`, re-exported here)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-import attrs
+from hoinghe.i18n import Language, Text
 
 __all__ = ["Language", "Text"]
-
-Language = Literal["vi", "en"]
-
-
-@attrs.frozen
-class Text:
-    """A title or message in Vietnamese (required: union staff read it) and English (falls back to Vietnamese)."""
-
-    vi: str
-    en: str | None = None
-
-    def get(self, language: Language = "vi") -> str:
-        """The text in ``language``; Vietnamese when no English is given."""
-        if language == "en" and self.en is not None:
-            return self.en
-        return self.vi
-
-    def __str__(self) -> str:
-        return self.vi
