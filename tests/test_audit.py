@@ -24,6 +24,7 @@ from hoinghe.audit import audit as run_audit
 from hoinghe.cli import app
 from hoinghe.definitions.rulepack import ParamDef, RulePack
 from hoinghe.errors import DefinitionError, NotFound, Severity
+from hoinghe.i18n import use
 from hoinghe.loading import shipped_path
 from hoinghe.org import Actor, Member, RoleGrant, Unit
 from hoinghe.org.text import Text
@@ -199,11 +200,12 @@ def test_the_audit_renders_as_markdown_and_json(shared):
     found = run_audit(shared.store, shared.world.profile, on=ON)
     assert found.findings
     first = found.findings[0]
-    page = found.to_markdown()
+    page = found.to_markdown("vi")
     assert page.startswith("# Rà soát chi hội, tổ hội nghề nghiệp — 2023-01-02")
     assert f"## {first.place.commune_name} ({first.place.commune_id}) — Hội Nông dân huyện Na Hang" in page
     assert f"| {first.place.unit_name} ({first.unit_id}) | MEM-02 |" in page
-    assert found.summary() in page
+    assert "| Đơn vị | Quy tắc | Nội dung | Giá trị | Căn cứ |" in page
+    assert found.summary("vi") in page
     data = json.loads(found.to_json())
     assert data["counts"] == {
         "checked": found.checked,
@@ -219,11 +221,18 @@ def test_the_audit_renders_as_markdown_and_json(shared):
     english = attrs.evolve(found, language="en").to_markdown()
     assert english.startswith("# Compliance audit of professional units")
     assert "| Unit | Rule | Message | Values | Source |" in english
+    # An audit made for no language is shown in the one in force; one made for a language keeps it.
+    with use("en"):
+        assert found.to_markdown() == english
+    with use("vi"):
+        assert found.to_markdown() == page
+        assert attrs.evolve(found, language="en").summary() == found.summary("en")
 
 
 def test_an_empty_audit_still_says_what_it_checked():
     found = Audit(on=ON, scope="c-1", checked=0, findings=(), compliant_units=())
-    assert "Đã rà soát 0 đơn vị" in found.to_markdown()
+    assert "Đã rà soát 0 đơn vị" in found.to_markdown("vi")
+    assert "Checked 0 units" in found.to_markdown("en")
     assert found.non_compliant_units == ()
     assert found.by_commune() == {}
 
@@ -379,7 +388,7 @@ def test_a_loosening_draft_is_compared_anyway_and_says_so(shared, tmp_path):
     store, profile = shared.store, shared.world.profile
     whatif = compare(store, profile, load_draft(draft_yaml(tmp_path, 3)), on=ON, language="en")
     assert [(n.code, n.severity) for n in whatif.notes] == [("HNG-R004", Severity.WARNING)]
-    assert "lowers 'group_min_members' from 5 to 3" in whatif.notes[0].message
+    assert "lowers 'group_min_members' from 5 to 3" in whatif.notes[0].message.get("en")
     expected = {
         u.id for u in store.units(level="group", status="active") if union_count(store, u.members) in {3, 4}
     }
@@ -399,7 +408,8 @@ def test_an_appended_pack_that_loosens_is_refused_by_the_engine_but_compared(sha
     stack = draft_stack(profile.rule_packs, looser)
     assert [p.id for p in stack.packs] == [*(p.id for p in profile.rule_packs), "draft-looser"]
     assert stack.replaced == ()
-    assert "compared anyway" in stack.notes[0].message
+    assert "compared anyway" in stack.notes[0].message.get("en")
+    assert "vẫn so sánh" in stack.notes[0].message.get("vi")
     whatif = compare(shared.store, profile, looser, on=ON)
     assert whatif.drafts == ("draft-looser",)
     assert {d.place.unit_id for d in whatif.units} == {
@@ -407,6 +417,19 @@ def test_an_appended_pack_that_loosens_is_refused_by_the_engine_but_compared(sha
         for u in shared.store.units(level="group", status="active")
         if union_count(shared.store, u.members) == 4
     }
+
+
+def test_a_draft_of_a_province_pack_keeps_the_direction_the_central_pack_gave(shared):
+    """A province pack that sets the group minimum without restating ``tighten`` inherits ``up`` from 205-HD."""
+    profile = shared.world.profile
+    province = RulePack("province", Text("Tỉnh"), params={"group_min_members": ParamDef(7)})
+    in_force = [*profile.rule_packs, province]
+    assert RuleSet.build(in_force)  # raising the minimum is a tightening the engine accepts
+    stricter = RulePack("province", Text("Dự thảo"), params={"group_min_members": ParamDef(10)})
+    assert draft_stack(in_force, stricter).notes == ()
+    looser = RulePack("province", Text("Dự thảo"), params={"group_min_members": ParamDef(6)})
+    (note,) = draft_stack(in_force, looser).notes
+    assert "lowers 'group_min_members' from 7 to 6" in note.message.get("en")
 
 
 def test_a_draft_that_cannot_be_compared_says_why(shared, tmp_path, write_yaml):
@@ -447,7 +470,7 @@ def test_the_comparison_renders_as_json_and_markdown(shared, tmp_path):
     assert data["units"][0]["rules"] == ["MEM-02"]
     assert data["units"][0]["gained"][0]["values"][0].startswith("subject.union_member_count")
     assert data["decisions"][0]["kind"] == "decision"
-    page = whatif.to_markdown()
+    page = whatif.to_markdown("vi")
     assert page.startswith("# So sánh dự thảo hd-205-2020 — 2023-01-02")
     assert f"## Đơn vị ({len(whatif.units)})" in page
     assert "| đạt | chưa đạt | + MEM-02: Tổ hội nghề nghiệp cần ít nhất 7 hội viên" in page
@@ -472,8 +495,9 @@ def database(tmp_path_factory):
     return path, group.id, expected
 
 
-def run(*args: str, code: int = 0):
-    result = RUNNER.invoke(app, list(args), env={"COLUMNS": "200"})
+def run(*args: str, code: int = 0, lang: str = "en"):
+    """The command's result, run with ``HOINGHE_LANG`` set to ``lang``."""
+    result = RUNNER.invoke(app, list(args), env={"COLUMNS": "200", "HOINGHE_LANG": lang})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     return result
@@ -481,15 +505,19 @@ def run(*args: str, code: int = 0):
 
 def test_the_command_prints_one_line_per_finding_in_vietnamese(database):
     path, group, expected = database
-    out = run("audit", "--db", f"sqlite:///{path}", "--on", ON.isoformat()).stdout.splitlines()
+    out = run("audit", "--db", f"sqlite:///{path}", "--on", ON.isoformat(), lang="vi").stdout.splitlines()
     assert len(out) == len(expected.findings) + 1
     line = next(x for x in out if f"({group})" in x)
     assert "MEM-02: Tổ hội nghề nghiệp cần ít nhất 5 hội viên; hiện có 3." in line
-    assert "[subject.union_member_count (3) >= params.group_min_members (5) is false]" in line
-    assert out[-1] == expected.summary()
+    assert "[subject.union_member_count (3) >= params.group_min_members (5) " in line
+    assert "is false" not in line  # the explanation's words are Vietnamese too
+    assert out[-1] == expected.summary("vi")
     assert out[-1].startswith("Đã rà soát")
-    english = run("audit", "--db", f"sqlite:///{path}", "--on", ON.isoformat(), "--lang", "en").stdout
+    english = run(
+        "audit", "--db", f"sqlite:///{path}", "--on", ON.isoformat(), "--lang", "en", lang="vi"
+    ).stdout
     assert "A professional group needs at least 5 members; it has 3." in english
+    assert "[subject.union_member_count (3) >= params.group_min_members (5) is false]" in english
     assert english.splitlines()[-1].startswith("Checked ")
 
 
@@ -521,7 +549,7 @@ def test_the_command_compares_a_draft(database, tmp_path):
         store.close()
     assert {d["unit_id"] for d in data["units"]} == listed
     assert data["drafts"] == ["hd-205-2020"]
-    text = run(*args).stdout.splitlines()
+    text = run(*args, lang="vi").stdout.splitlines()
     assert text[-1].startswith("Theo dự thảo:")
     assert sum(1 for x in text if x.startswith("đơn vị: ")) == len(listed)
     looser = run(
@@ -532,6 +560,7 @@ def test_the_command_compares_a_draft(database, tmp_path):
         ON.isoformat(),
         "--with",
         str(draft_yaml(tmp_path, 3, "x.yaml")),
+        lang="vi",
     )
     assert looser.stdout.startswith("lưu ý: HNG-R004")
 
@@ -547,7 +576,7 @@ def test_the_command_opens_consolidation_cases(database, tmp_path):
     finally:
         store.close()
     args = ("audit", "--db", url, "--on", ON.isoformat(), "--open-consolidation", "--actor", f"cb-{commune}")
-    out = run(*args).stdout
+    out = run(*args, lang="vi").stdout
     assert f"không mở hồ sơ cho {group}: quy trình consolidate-unit áp dụng cho branch (professional)" in out
     data = json.loads(run(*args, "--json").stdout)
     assert data["consolidation"][0]["unit_id"] == group
@@ -572,7 +601,12 @@ def test_the_periodic_report_states_the_audit(tmp_path):
     rollout = simulate(Scenario(synthetic=(1, 1, 3), until=dt.date(2022, 12, 31)), seed=4)
     found = run_audit(rollout.store, rollout.world.profile, on=rollout.until)
     report = build_report(
-        rollout.store, rollout.world.profile.hierarchy, rollout.plan, as_of=rollout.until, audit=found
+        rollout.store,
+        rollout.world.profile.hierarchy,
+        rollout.plan,
+        as_of=rollout.until,
+        audit=found,
+        language="vi",
     )
     text = report.to_markdown()
     assert "Rà soát chi hội, tổ hội nghề nghiệp theo Điều lệ và hướng dẫn" in text

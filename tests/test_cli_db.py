@@ -475,7 +475,9 @@ def test_a_refusal_lists_every_blocker_with_rule_and_citation(db):
     mem = next(b for b in as_json["blockers"] if b["rule_id"] == "MEM-02")
     assert mem["code"] == "HNG-B005"
     assert mem["citation"].startswith("205-HD/HNDTW")
-    assert set(mem["message"]) == {"vi", "en"}
+    # "message" is in the language in force, "messages" in both.
+    assert mem["message"] == "A professional group needs at least 5 members; it has 3."
+    assert mem["messages"]["vi"] == "Tổ hội nghề nghiệp cần ít nhất 5 hội viên; hiện có 3."
     assert (
         json.loads(run("case", "show", case_id, "--json", db=db).stdout)["case"]["version"] == 3
     )  # nothing written

@@ -12,7 +12,7 @@ from hoinghe.org import Text
 def failures(value, cls):
     with pytest.raises(Exception) as info:  # noqa: PT011 - cattrs groups are what we flatten
         converter.structure(value, cls)
-    return [(f.path, f.code, f.message) for f in flatten_errors(info.value)]
+    return [(f.path, f.code, f.message.get("en")) for f in flatten_errors(info.value)]
 
 
 BASE = {

@@ -129,7 +129,7 @@ def test_p003_bad_extends(folder, extends, message):
     found = Library.from_paths(folder(profile=PROFILE, found=WORKFLOW, child=child)).check()
     (d,) = found
     assert d.code == "HNG-P003"
-    assert message in d.message
+    assert message in str(d.message)
 
 
 def test_p004_no_hierarchy(folder):
@@ -152,7 +152,7 @@ def test_hierarchy_and_declaration_checks(folder):
 def test_s008_duplicate_ids_across_files(folder):
     found = Library.from_paths(folder(profile=PROFILE, found=WORKFLOW, again=WORKFLOW)).check()
     assert [d.code for d in found] == ["HNG-S008"]
-    assert "also defined at" in found[0].message
+    assert "also defined at" in str(found[0].message)
 
 
 def test_missing_path_is_a_diagnostic(tmp_path):

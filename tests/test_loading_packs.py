@@ -112,4 +112,4 @@ def test_workflow_naming_a_rule_no_pack_defines(tmp_path):
     )
     (d,) = Library.from_paths(tmp_path).check()
     assert d.code == "HNG-W009"
-    assert "did you mean 'MEM-02'" in d.message
+    assert "did you mean 'MEM-02'" in str(d.message)

@@ -715,7 +715,8 @@ def test_a_missing_environment_variable_is_named(registered, monkeypatch):
         notifiers_from_config(config)
     [problem] = caught.value.diagnostics
     assert problem.path == "$.channels.webhook.secret_env"
-    assert "environment variable HOINGHE_WEBHOOK_SECRET (named by `secret_env`) is not set" in problem.message
+    said = str(problem.message)
+    assert "environment variable HOINGHE_WEBHOOK_SECRET (named by `secret_env`) is not set" in said
 
 
 def test_every_problem_of_every_channel_is_reported_at_once_and_made_notifiers_are_closed(registered):

@@ -330,7 +330,7 @@ def test_every_bad_row_is_reported_at_its_line(tmp_path):
     path = write(tmp_path, text)
     with pytest.raises(OutreachError) as caught:
         read_activities(path)
-    problems = [(d.location.line, d.code, d.message) for d in caught.value.diagnostics]
+    problems = [(d.location.line, d.code, str(d.message)) for d in caught.value.diagnostics]
     assert all(code == "HNG-W019" for _, code, _ in problems)
     assert [(line, message) for line, _, message in problems] == [
         (3, "kind 'hội thảo' is neither outreach (tuyên truyền) nor training (tập huấn)"),
@@ -360,7 +360,7 @@ def test_every_bad_row_is_reported_at_its_line(tmp_path):
 def test_a_bad_header_is_reported_on_line_one(tmp_path, header, words):
     with pytest.raises(OutreachError) as caught:
         read_activities(write(tmp_path, f"{header}\n"))
-    assert words in caught.value.diagnostics[0].message
+    assert words in caught.value.diagnostics[0].message.get("en")
     assert caught.value.diagnostics[0].location.line == 1
 
 
@@ -382,7 +382,7 @@ def test_names_are_checked_against_a_store(tmp_path):
     path = write(tmp_path, text)
     with pytest.raises(OutreachError) as caught:
         read_activities(path, store=province(activities=False))
-    assert [(d.location.line, d.message) for d in caught.value.diagnostics] == [
+    assert [(d.location.line, d.message.get("en")) for d in caught.value.diagnostics] == [
         (2, "no member 'm-ghost' in the database"),
         (3, "no unit 'c-gone' in the database"),
         (3, "no actor 'cb-ghost' in the database"),

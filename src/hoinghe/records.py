@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
+from hoinghe.i18n import Text
 from hoinghe.org.frozen import FrozenDict, freeze
 from hoinghe.org.model import Member, Unit
 
@@ -174,7 +175,10 @@ class Case:
             ValueError: the event is of another case, or out of sequence.
         """
         if event.case_id != self.id or event.seq != self.version + 1:
-            msg = f"event {event.case_id}#{event.seq} does not follow case {self.id}#{self.version}"
+            msg = Text(
+                f"sự kiện {event.case_id}#{event.seq} không nối tiếp hồ sơ {self.id}#{self.version}",
+                f"event {event.case_id}#{event.seq} does not follow case {self.id}#{self.version}",
+            )
             raise ValueError(msg)
         moved = event.kind in ("fired", "migrated")
         approvals = () if moved else self.approvals
@@ -216,10 +220,16 @@ def fold(events: Iterable[Event]) -> Case:
     stream = iter(events)
     first = next(stream, None)
     if first is None or first.kind != "opened" or first.seq != 1:
-        msg = "a case's events start with an 'opened' event numbered 1"
+        msg = Text(
+            "chuỗi sự kiện của một hồ sơ phải bắt đầu bằng sự kiện 'opened' mang số 1",
+            "a case's events start with an 'opened' event numbered 1",
+        )
         raise ValueError(msg)
     if first.workflow is None or first.subject is None or first.definition is None:
-        msg = f"the 'opened' event of case {first.case_id} lacks its workflow, subject or definition"
+        msg = Text(
+            f"sự kiện 'opened' của hồ sơ {first.case_id} thiếu quy trình, đối tượng hoặc định nghĩa",
+            f"the 'opened' event of case {first.case_id} lacks its workflow, subject or definition",
+        )
         raise ValueError(msg)
     case = Case(
         id=first.case_id,
@@ -288,6 +298,12 @@ class OutboxMessage:
     at: datetime | None = None
 
 
+def _optional_text(value: Text | str | None) -> Text | None:
+    if value is None or isinstance(value, Text):
+        return value
+    return Text.same(value)
+
+
 @attrs.frozen
 class OutboxState:
     """Where one outbox message stands with the relay.
@@ -295,7 +311,8 @@ class OutboxState:
     Attributes:
         message: the message.
         attempts: failed delivery attempts so far.
-        last_error: what the last failed attempt said.
+        error: what the last failed attempt said, in Vietnamese and English (a plain string is taken as the
+            same text in both); :attr:`last_error` shows it in the language in force.
         next_attempt: not tried again before this time (a backoff after a failure).
         failed: when the relay gave up on it (permanent failure or too many attempts); it then waits for
             ``hoinghe relay retry`` and no longer holds back its case's later messages.
@@ -304,10 +321,15 @@ class OutboxState:
 
     message: OutboxMessage
     attempts: int = 0
-    last_error: str | None = None
+    error: Text | None = attrs.field(default=None, converter=_optional_text)
     next_attempt: datetime | None = None
     failed: datetime | None = None
     leased_to: str | None = None
+
+    @property
+    def last_error(self) -> str | None:
+        """What the last failed attempt said, in the language in force; ``None`` before any failure."""
+        return None if self.error is None else str(self.error)
 
 
 @attrs.frozen
@@ -394,11 +416,17 @@ def check_shape(commit: Commit) -> None:
     case, expected = commit.case, commit.expected_version
     seqs = [e.seq for e in commit.events]
     if seqs != list(range(expected + 1, expected + 1 + len(seqs))) or (seqs and seqs[-1] != case.version):
-        msg = f"events {seqs} do not continue case {case.id} at version {expected}"
+        msg = Text(
+            f"các sự kiện {seqs} không nối tiếp hồ sơ {case.id} ở phiên bản {expected}",
+            f"events {seqs} do not continue case {case.id} at version {expected}",
+        )
         raise ValueError(msg)
     ids = [change.after.id for change in commit.units]
     if len(ids) != len(set(ids)):
-        msg = f"a commit changes each unit at most once; case {case.id} changes {sorted(ids)}"
+        msg = Text(
+            f"mỗi lần ghi chỉ được thay đổi mỗi đơn vị một lần; hồ sơ {case.id} thay đổi {sorted(ids)}",
+            f"a commit changes each unit at most once; case {case.id} changes {sorted(ids)}",
+        )
         raise ValueError(msg)
 
 

@@ -28,6 +28,7 @@ from hoinghe.audit.standing import (
     founding_workflows,
     passes,
     place_of,
+    speaking,
     standing_transition,
     unknown_member,
     within,
@@ -56,7 +57,7 @@ def audit(
     on: dt.date,
     scope: str | None = None,
     packs: Sequence[RulePack] | None = None,
-    language: Language = "vi",
+    language: Language | None = None,
 ) -> Audit:
     """Audit every active unit a founding workflow of ``profile`` founds, within ``scope``, on ``on``.
 
@@ -66,16 +67,19 @@ def audit(
         on: the day whose rules apply (and on which ages and months are counted).
         scope: a unit id; only it and the units below it are audited.  ``None`` audits every unit.
         packs: the rule packs to apply instead of the profile's own (a what-if).
-        language: the language of the Markdown.
+        language: the language of the Markdown, of the summary and of the findings' values (the words a rule's
+            explanation puts between them); when not given, the summary and the Markdown are in the language in
+            force when they are rendered, the values in the one in force now.
 
     Raises:
         NotFound: ``scope`` is not a unit of the store.
         DefinitionError: the packs loosen a parameter or a rule does not compile.
     """
     org = store.org(profile.hierarchy)
-    return audit_org(
-        store, org, Judge.of(profile, org, packs), profile, on=on, scope=scope, language=language
-    )
+    with speaking(language):
+        return audit_org(
+            store, org, Judge.of(profile, org, packs), profile, on=on, scope=scope, language=language
+        )
 
 
 def audit_org(
@@ -86,7 +90,7 @@ def audit_org(
     *,
     on: dt.date,
     scope: str | None,
-    language: Language,
+    language: Language | None,
 ) -> Audit:
     """:func:`audit` over a snapshot already read, with the judge's packs."""
     if scope is not None:

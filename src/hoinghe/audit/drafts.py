@@ -20,8 +20,9 @@ import attrs
 from hoinghe.audit.model import AuditError
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.errors import DefinitionError, Diagnostic, Severity
+from hoinghe.i18n import Text
 from hoinghe.loading.library import Library
-from hoinghe.rules.packs import find_loosenings
+from hoinghe.rules.packs import Loosening, find_loosenings
 from hoinghe.rules.ruleset import RuleSet
 
 __all__ = ["DraftStack", "draft_stack", "load_draft"]
@@ -44,14 +45,23 @@ def load_draft(*paths: str | Path) -> tuple[RulePack, ...]:
             document.locate(
                 Diagnostic(
                     "HNG-W021",
-                    f"{document.kind} {document.id!r} is not a rule pack; a draft is a `kind: rules` document",
+                    Text(
+                        f"{document.kind} {document.id!r} không phải bộ quy tắc; dự thảo phải là tài liệu "
+                        "`kind: rules`",
+                        f"{document.kind} {document.id!r} is not a rule pack; a draft is a `kind: rules` document",
+                    ),
                     "$.kind",
                 )
             )
         )
     if not packs and not problems:
-        names = ", ".join(map(str, paths)) or "nothing"
-        problems.append(Diagnostic("HNG-W021", f"no rule pack found in {names}", "$"))
+        names = (
+            Text.same(", ".join(map(str, paths))) if paths else Text("(không có đường dẫn nào)", "nothing")
+        )
+        found = Text(
+            f"không tìm thấy bộ quy tắc nào trong {names.vi}", f"no rule pack found in {names.get('en')}"
+        )
+        problems.append(Diagnostic("HNG-W021", found, "$"))
     if problems:
         raise AuditError(problems)
     return tuple(packs)
@@ -88,16 +98,18 @@ def draft_stack(current: Sequence[RulePack], draft: Sequence[RulePack] | RulePac
     seen: set[str] = set()
     for pack in drafts:
         if pack.id in seen:
-            raise AuditError([Diagnostic("HNG-W021", f"two draft packs have the id {pack.id!r}", "$.id")])
+            twice = Text(
+                f"hai bộ quy tắc dự thảo cùng có id {pack.id!r}", f"two draft packs have the id {pack.id!r}"
+            )
+            raise AuditError([Diagnostic("HNG-W021", twice, "$.id")])
         seen.add(pack.id)
         at = index.get(pack.id)
         if at is None:
             stack.append(pack)
             continue
-        notes.extend(
-            _note(f"draft {pack.id!r} {x.message}, compared with the pack in force", x.name)
-            for x in find_loosenings([stack[at], pack])
-        )
+        # The direction a parameter may move is its first definition's, in a pack below the one replaced too.
+        below = [*stack[: at + 1], pack]
+        notes.extend(_draft_note(pack.id, x) for x in find_loosenings(below) if x.later == len(below) - 1)
         stack[at] = pack
         replaced.append(pack.id)
     stack, overlooked = _relaxed(stack)
@@ -105,15 +117,39 @@ def draft_stack(current: Sequence[RulePack], draft: Sequence[RulePack] | RulePac
     try:
         RuleSet.build(stack)
     except DefinitionError as exc:
-        head = Diagnostic(
-            "HNG-W021", f"the draft {', '.join(seen)} cannot be compared: it does not compile", "$"
+        names = ", ".join(seen)
+        cannot = Text(
+            f"không so sánh được dự thảo {names}: quy tắc của dự thảo không biên dịch được",
+            f"the draft {names} cannot be compared: it does not compile",
         )
+        head = Diagnostic("HNG-W021", cannot, "$")
         raise AuditError([head, *exc.diagnostics]) from None
     return DraftStack(tuple(stack), tuple(p.id for p in drafts), tuple(replaced), tuple(notes))
 
 
-def _note(message: str, name: str) -> Diagnostic:
+def _note(message: Text, name: str) -> Diagnostic:
     return Diagnostic("HNG-R004", message, f"$.params.{name}.value", severity=Severity.WARNING)
+
+
+def _draft_note(pack_id: str, loosening: Loosening) -> Diagnostic:
+    """The note for a draft that loosens the very pack it replaces."""
+    said = loosening.message
+    message = Text(
+        f"dự thảo {pack_id!r} {said.vi}, so với bộ quy tắc đang có hiệu lực",
+        f"draft {pack_id!r} {said.get('en')}, compared with the pack in force",
+    )
+    return _note(message, loosening.name)
+
+
+def _pack_message(pack_id: str, loosening: Loosening, *, anyway: bool) -> Text:
+    """What pack ``pack_id`` does to a parameter; ``anyway``: and that the comparison is made all the same."""
+    said = loosening.message  # a verb phrase: "lowers 'x' from 5 to 3; ..."
+    if anyway:
+        return Text(
+            f"bộ quy tắc {pack_id!r} {said.vi}; vẫn so sánh",
+            f"pack {pack_id!r} {said.get('en')}; compared anyway",
+        )
+    return Text(f"bộ quy tắc {pack_id!r} {said.vi}", f"pack {pack_id!r} {said.get('en')}")
 
 
 def _relaxed(stack: list[RulePack]) -> tuple[list[RulePack], list[Diagnostic]]:
@@ -137,9 +173,9 @@ def _relaxed(stack: list[RulePack]) -> tuple[list[RulePack], list[Diagnostic]]:
         out.append(pack)
     # What is left once every direction is `any` changes a parameter's type.
     left = [
-        Diagnostic("HNG-W021", f"pack {out[x.later].id!r} {x.message}", f"$.params.{x.name}.value")
+        Diagnostic("HNG-W021", _pack_message(out[x.later].id, x, anyway=False), f"$.params.{x.name}.value")
         for x in find_loosenings(out)
     ]
     if left:
         raise AuditError(left)
-    return out, [_note(f"pack {stack[x.later].id!r} {x.message}; compared anyway", x.name) for x in found]
+    return out, [_note(_pack_message(stack[x.later].id, x, anyway=True), x.name) for x in found]

@@ -1,4 +1,8 @@
-"""What an audit finds, and what a draft rule pack would change: records that render as Markdown and JSON."""
+"""What an audit finds, and what a draft rule pack would change: records that render as Markdown and JSON.
+
+The Markdown and the one-line summaries are in the language asked for, else in the one the audit was made for,
+else in the language in force when they are rendered (:func:`hoinghe.i18n.language`); JSON carries both.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Any, Literal
 import attrs
 
 from hoinghe.errors import DefinitionError, Diagnostic
-from hoinghe.org.text import Language, Text
+from hoinghe.i18n import Language, Text
+from hoinghe.i18n import language as language_in_force
 
 __all__ = ["Audit", "AuditError", "Difference", "Finding", "Place", "WhatIf"]
 
@@ -57,6 +62,19 @@ class Finding:
         """An ``error`` makes the unit non-compliant; a ``warning`` is reported only."""
         return self.severity == "error"
 
+    def describe(self, language: Language | None = None) -> str:
+        """One line: commune, unit, rule, what it says and the values it read.
+
+        Args:
+            language: the language of the line; the one in force when not given.
+        """
+        lang = _shown(language, None)
+        place = self.place
+        rule = self.rule_id if self.blocks else f"{self.rule_id} ({_WARNING.get(lang)})"
+        values = f" [{'; '.join(self.values)}]" if self.values else ""
+        where = f"{place.commune_name or '-'} · {place.unit_name} ({place.unit_id})"
+        return f"{where} · {rule}: {self.message.get(lang)}{values}"
+
     def as_dict(self) -> dict[str, Any]:
         """Plain data: the place's fields, then the rule's."""
         return {
@@ -64,7 +82,7 @@ class Finding:
             "rule_id": self.rule_id,
             "severity": self.severity,
             "citation": self.citation,
-            "message": {"vi": self.message.get("vi"), "en": self.message.get("en")},
+            "message": self.message.to_json(),
             "values": list(self.values),
         }
 
@@ -80,7 +98,7 @@ class Audit:
         findings: every rule failed, unit by unit in the store's order.
         compliant_units: the ids of the units with no failed ``error`` rule.
         packs: the ids of the rule packs applied, in layering order.
-        language: the language of the Markdown and of one-line descriptions.
+        language: the language of the Markdown and of the summary; ``None``: the one in force when rendered.
     """
 
     on: dt.date
@@ -89,7 +107,7 @@ class Audit:
     findings: tuple[Finding, ...]
     compliant_units: tuple[str, ...]
     packs: tuple[str, ...] = ()
-    language: Language = "vi"
+    language: Language | None = None
 
     @property
     def non_compliant_units(self) -> tuple[str, ...]:
@@ -129,28 +147,33 @@ class Audit:
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
 
-    def summary(self) -> str:
-        """One sentence: how many units were checked, how many fail, how many findings."""
-        c = self.counts()
-        if self.language == "vi":
-            return (
-                f"Đã rà soát {c['checked']} đơn vị: {c['compliant']} đạt, {c['non_compliant']} chưa đạt "
-                f"({c['findings']} nội dung chưa đáp ứng)."
-            )
-        return (
-            f"Checked {c['checked']} units: {c['compliant']} compliant, {c['non_compliant']} non-compliant "
-            f"({c['findings']} findings)."
-        )
+    def summary(self, language: Language | None = None) -> str:
+        """One sentence: how many units were checked, how many fail, how many findings.
 
-    def to_markdown(self) -> str:
-        """The audit as a Markdown document: a summary, then one table of findings per commune union."""
-        vi = self.language == "vi"
-        title = "Rà soát chi hội, tổ hội nghề nghiệp" if vi else "Compliance audit of professional units"
-        lines = [f"# {title} — {self.on.isoformat()}", "", _scope_line(self.scope, self.packs, vi), ""]
-        lines += [self.summary(), ""]
+        Args:
+            language: the language of the sentence; the audit's own, else the one in force, when not given.
+        """
+        c = self.counts()
+        text = Text(
+            "Đã rà soát {checked} đơn vị: {compliant} đạt, {non_compliant} chưa đạt "
+            "({findings} nội dung chưa đáp ứng).",
+            "Checked {checked} units: {compliant} compliant, {non_compliant} non-compliant ({findings} findings).",
+        )
+        return text.format(**c).get(_shown(language, self.language))
+
+    def to_markdown(self, language: Language | None = None) -> str:
+        """The audit as a Markdown document: a summary, then one table of findings per commune union.
+
+        Args:
+            language: the language of the document; the audit's own, else the one in force, when not given.
+        """
+        lang = _shown(language, self.language)
+        title = _AUDIT_TITLE.get(lang)
+        lines = [f"# {title} — {self.on.isoformat()}", "", _scope_line(self.scope, self.packs, lang), ""]
+        lines += [self.summary(lang), ""]
         for found in self.by_commune().values():
-            lines += [f"## {_commune_heading(found[0].place, vi)}", ""]
-            lines += _findings_table(found, self.language)
+            lines += [f"## {_commune_heading(found[0].place, lang)}", ""]
+            lines += _findings_table(found, lang)
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
@@ -213,6 +236,7 @@ class WhatIf:
         notes: what the comparison had to overlook, as warnings (a draft loosening a parameter).
         units, cases, decisions: the verdicts the draft changes.
         checked: how many units, open cases and past decisions were compared.
+        language: the language of the Markdown and of the summary; ``None``: the one in force when rendered.
     """
 
     on: dt.date
@@ -224,7 +248,7 @@ class WhatIf:
     cases: tuple[Difference, ...]
     decisions: tuple[Difference, ...]
     checked: dict[str, int] = attrs.field(factory=dict, hash=False)
-    language: Language = "vi"
+    language: Language | None = None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -252,44 +276,80 @@ class WhatIf:
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
 
-    def summary(self) -> str:
-        c = self.counts()
-        if self.language == "vi":
-            return (
-                f"Theo dự thảo: {c['units_failing']} đơn vị trở thành chưa đạt, {c['units_passing']} đơn vị trở "
-                f"thành đạt; {c['cases_changed']} bước của hồ sơ đang xử lý và {c['decisions_changed']} quyết "
-                "định đã ban hành có kết quả khác."
-            )
-        return (
-            f"Under the draft: {c['units_failing']} units become non-compliant, {c['units_passing']} become "
-            f"compliant; {c['cases_changed']} steps of open cases and {c['decisions_changed']} past decisions "
-            "would go the other way."
-        )
+    def summary(self, language: Language | None = None) -> str:
+        """One sentence: how many units change verdict, and how many steps of open cases and past decisions.
 
-    def to_markdown(self) -> str:
-        """The comparison as Markdown: notes, then units, open cases and past decisions whose verdict changes."""
-        vi = self.language == "vi"
-        drafts = ", ".join(self.drafts)
-        title = f"So sánh dự thảo {drafts}" if vi else f"What the draft {drafts} changes"
-        lines = [f"# {title} — {self.on.isoformat()}", "", self.summary(), ""]
-        if self.notes:
-            lines += [f"## {'Lưu ý' if vi else 'Notes'}", ""]
-            lines += [f"- {d.code} {d.message}" for d in self.notes]
-            lines.append("")
-        sections = (
-            ("Đơn vị" if vi else "Units", self.units),
-            ("Hồ sơ đang xử lý" if vi else "Open cases", self.cases),
-            ("Quyết định đã ban hành" if vi else "Past decisions", self.decisions),
+        Args:
+            language: the language of the sentence; the comparison's own, else the one in force, when not given.
+        """
+        c = self.counts()
+        text = Text(
+            "Theo dự thảo: {units_failing} đơn vị trở thành chưa đạt, {units_passing} đơn vị trở thành đạt; "
+            "{cases_changed} bước của hồ sơ đang xử lý và {decisions_changed} quyết định đã ban hành có kết quả "
+            "khác.",
+            "Under the draft: {units_failing} units become non-compliant, {units_passing} become compliant; "
+            "{cases_changed} steps of open cases and {decisions_changed} past decisions would go the other way.",
         )
+        return text.format(**c).get(_shown(language, self.language))
+
+    def to_markdown(self, language: Language | None = None) -> str:
+        """The comparison as Markdown: notes, then units, open cases and past decisions whose verdict changes.
+
+        Args:
+            language: the language of the document; the comparison's own, else the one in force, when not given.
+        """
+        lang = _shown(language, self.language)
+        drafts = ", ".join(self.drafts)
+        title = Text(f"So sánh dự thảo {drafts}", f"What the draft {drafts} changes").get(lang)
+        lines = [f"# {title} — {self.on.isoformat()}", "", self.summary(lang), ""]
+        if self.notes:
+            lines += [f"## {_NOTES.get(lang)}", ""]
+            lines += [f"- {d.code} {d.message.get(lang)}" for d in self.notes]
+            lines.append("")
+        sections = ((_UNITS, self.units), (_OPEN_CASES, self.cases), (_PAST_DECISIONS, self.decisions))
         for heading, found in sections:
-            lines += [f"## {heading} ({len(found)})", ""]
+            lines += [f"## {heading.get(lang)} ({len(found)})", ""]
             if found:
-                lines += _differences_table(found, self.language)
+                lines += _differences_table(found, lang)
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
 
 # ---------------------------------------------------------------------------------------------- rendering
+
+_AUDIT_TITLE = Text("Rà soát chi hội, tổ hội nghề nghiệp", "Compliance audit of professional units")
+_NOTES = Text("Lưu ý", "Notes")
+_UNITS = Text("Đơn vị", "Units")
+_OPEN_CASES = Text("Hồ sơ đang xử lý", "Open cases")
+_PAST_DECISIONS = Text("Quyết định đã ban hành", "Past decisions")
+_EVERYTHING = Text("toàn bộ", "everything")
+_SCOPE = Text("Phạm vi", "Scope")
+_PACKS = Text("Bộ quy tắc", "Rule packs")
+_OUTSIDE = Text("Ngoài cơ sở Hội", "Outside any commune union")
+_WARNING = Text("cảnh báo", "warning")
+_FINDINGS_HEAD = (
+    Text("Đơn vị", "Unit"),
+    Text("Quy tắc", "Rule"),
+    Text("Nội dung", "Message"),
+    Text("Giá trị", "Values"),
+    Text("Căn cứ", "Source"),
+)
+_DIFFERENCES_HEAD = (
+    Text("Đơn vị", "Unit"),
+    Text("Xã", "Commune"),
+    Text("Hồ sơ", "Case"),
+    Text("Ngày", "Day"),
+    Text("Hiện hành", "In force"),
+    Text("Dự thảo", "Draft"),
+    Text("Quy tắc tạo khác biệt", "Rules that differ"),
+)
+_PASSES = Text("đạt", "passes")
+_FAILS = Text("chưa đạt", "fails")
+
+
+def _shown(asked: Language | None, own: Language | None) -> Language:
+    """The language to render in: the one asked for, else the record's own, else the one in force."""
+    return asked or own or language_in_force()
 
 
 def _cell(text: str) -> str:
@@ -300,48 +360,38 @@ def _unit_cell(place: Place) -> str:
     return _cell(f"{place.unit_name} ({place.unit_id})")
 
 
-def _scope_line(scope: str | None, packs: Iterable[str], vi: bool) -> str:
-    where = scope or ("toàn bộ" if vi else "everything")
-    label = ("Phạm vi", "Bộ quy định") if vi else ("Scope", "Rule packs")
-    return f"{label[0]}: {where} · {label[1]}: {', '.join(packs) or '-'}"
+def _header(head: Iterable[Text], language: Language) -> list[str]:
+    names = [h.get(language) for h in head]
+    return ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
 
 
-def _commune_heading(place: Place, vi: bool) -> str:
+def _scope_line(scope: str | None, packs: Iterable[str], language: Language) -> str:
+    where = scope or _EVERYTHING.get(language)
+    return f"{_SCOPE.get(language)}: {where} · {_PACKS.get(language)}: {', '.join(packs) or '-'}"
+
+
+def _commune_heading(place: Place, language: Language) -> str:
     if place.commune_id is None:
-        return "Ngoài cơ sở Hội" if vi else "Outside any commune union"
+        return _OUTSIDE.get(language)
     head = f"{place.commune_name} ({place.commune_id})"
     return f"{head} — {place.district_name}" if place.district_name else head
 
 
 def _findings_table(findings: Iterable[Finding], language: Language) -> list[str]:
-    vi = language == "vi"
-    head = (
-        ("Đơn vị", "Quy định", "Nội dung", "Giá trị", "Căn cứ")
-        if vi
-        else ("Unit", "Rule", "Message", "Values", "Source")
-    )
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = _header(_FINDINGS_HEAD, language)
     for f in findings:
-        rule = f.rule_id if f.blocks else f"{f.rule_id} ({'cảnh báo' if vi else 'warning'})"
+        rule = f.rule_id if f.blocks else f"{f.rule_id} ({_WARNING.get(language)})"
         cells = (_unit_cell(f.place), rule, f.message.get(language), "; ".join(f.values), f.citation)
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return lines
 
 
-def _verdict(ok: bool, vi: bool) -> str:
-    if vi:
-        return "đạt" if ok else "chưa đạt"
-    return "passes" if ok else "fails"
+def _verdict(ok: bool, language: Language) -> str:
+    return (_PASSES if ok else _FAILS).get(language)
 
 
 def _differences_table(found: Iterable[Difference], language: Language) -> list[str]:
-    vi = language == "vi"
-    head = (
-        ("Đơn vị", "Xã", "Hồ sơ", "Ngày", "Hiện hành", "Dự thảo", "Quy định tạo khác biệt")
-        if vi
-        else ("Unit", "Commune", "Case", "Day", "In force", "Draft", "Rules that differ")
-    )
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = _header(_DIFFERENCES_HEAD, language)
     for d in found:
         case = f"{d.case_id} · {d.transition}" if d.case_id else ""
         why = "; ".join(
@@ -353,8 +403,8 @@ def _differences_table(found: Iterable[Difference], language: Language) -> list[
             d.place.commune_name or "",
             case,
             d.day.isoformat(),
-            _verdict(d.before, vi),
-            _verdict(d.after, vi),
+            _verdict(d.before, language),
+            _verdict(d.after, language),
             why,
         )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")

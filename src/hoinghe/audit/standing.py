@@ -9,6 +9,7 @@ attaches to that transition takes part too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from hoinghe.definitions.workflow import TransitionDef, WorkflowDefinition
 from hoinghe.engine.facts import Decision, build_facts
 from hoinghe.engine.versions import Version
 from hoinghe.errors import NotFound
+from hoinghe.i18n import Language, use
 from hoinghe.org.model import Actor, Unit
 from hoinghe.org.registry import Org
 from hoinghe.org.text import Text
@@ -124,8 +126,8 @@ def unknown_member(place: Place, exc: NotFound) -> Finding:
         "HNG-B008",
         "",
         Text(
-            f"danh sách hội viên có người không có trong dữ liệu: {exc}",
-            f"the member list names someone the records lack: {exc}",
+            f"danh sách hội viên có người không có trong dữ liệu: {exc.describe('vi')}",
+            f"the member list names someone the records lack: {exc.describe('en')}",
         ),
     )
 
@@ -212,6 +214,14 @@ class Judge:
     def with_packs(self, packs: Sequence[RulePack]) -> Judge:
         """The same judge under another stack of packs."""
         return Judge(self.org, packs, self._offices)
+
+
+def speaking(language: Language | None) -> contextlib.AbstractContextManager[object]:
+    """Judge in ``language``: the few words of a rule's explanation (its values) are written while judging.
+
+    ``None`` leaves the language in force as it is.
+    """
+    return use(language) if language is not None else contextlib.nullcontext()
 
 
 def passes(findings: Iterable[Finding]) -> bool:

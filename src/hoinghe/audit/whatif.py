@@ -34,6 +34,7 @@ from hoinghe.audit.standing import (
     founding_workflows,
     passes,
     place_of,
+    speaking,
     within,
 )
 from hoinghe.definitions.profile import Profile
@@ -57,7 +58,7 @@ def compare(
     *,
     on: dt.date,
     scope: str | None = None,
-    language: Language = "vi",
+    language: Language | None = None,
 ) -> WhatIf:
     """What ``draft`` would change, against ``profile``'s packs, for the units and cases within ``scope``.
 
@@ -67,12 +68,27 @@ def compare(
         draft: one or more rule packs; each replaces the pack of its id, or is appended.
         on: the day units and open cases are judged on.
         scope: a unit id; only units and case subjects at or below it.  ``None``: everything.
-        language: the language of the Markdown.
+        language: the language of the Markdown, of the summary and of the findings' values; when not given, the
+            summary and the Markdown are in the language in force when they are rendered, the values in the one
+            in force now.
 
     Raises:
         AuditError: the draft cannot be compared (see :func:`~hoinghe.audit.draft_stack`).
         NotFound: ``scope`` is not a unit of the store.
     """
+    with speaking(language):
+        return _compare(store, profile, draft, on=on, scope=scope, language=language)
+
+
+def _compare(
+    store: Store,
+    profile: Profile,
+    draft: Sequence[RulePack] | RulePack,
+    *,
+    on: dt.date,
+    scope: str | None,
+    language: Language | None,
+) -> WhatIf:
     stack = draft_stack(profile.rule_packs, draft)
     org = store.org(profile.hierarchy)
     if scope is not None:

@@ -1,17 +1,26 @@
-"""The command's application, the options the commands share, and the helpers that turn errors into lines."""
+"""The command's application, the options the commands share, and the helpers that turn errors into lines.
+
+Everything the command prints is in the language in force: the last ``--lang`` on the command line (the root
+option, or a command's own), else ``HOINGHE_LANG``, else Vietnamese.  The help is written with :func:`shown`,
+which keeps both languages, so that the help a ``--lang`` asks for is shown in that language too.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from hoinghe.i18n import ENV, LANGUAGES, Language, Text, language, parse_language, use
 
 if TYPE_CHECKING:
     from hoinghe.definitions import Profile, WorkflowDefinition
@@ -20,15 +29,171 @@ if TYPE_CHECKING:
     from hoinghe.loading import Library
     from hoinghe.storage import Store
 
+#: How every error line starts.
+_PROG = "hoinghe"
+EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_CONFLICT = 1, 2, 3, 4
+_R = TypeVar("_R")
+
+# ------------------------------------------------------------------------------------------ the help's language
+
+#: Every help text by its rendering in either language, so that a built command can be shown in the other.
+_HELP: dict[str, Text] = {}
+_PANELS = {
+    "arguments": Text("Tham số", "Arguments"),
+    "options": Text("Tùy chọn", "Options"),
+    "commands": Text("Lệnh", "Commands"),
+}
+_HELP_OPTION = Text("Hiện hướng dẫn này rồi thoát.", "Show this message and exit.")
+
+
+def shown(text: Text) -> str:
+    """A help text in the language in force; kept in both, so ``--lang`` shows it in the one asked for."""
+    for lang in LANGUAGES:
+        _HELP[inspect.cleandoc(text.get(lang))] = text
+    return text.get()
+
+
+def _in(value: str | None, lang: Language) -> str | None:
+    """``value`` (a help text built by :func:`shown`) in ``lang``; any other text as it is."""
+    if not value:
+        return value
+    text = _HELP.get(inspect.cleandoc(value))
+    return value if text is None else text.get(lang)
+
+
+def _localise(command: TyperCommand | TyperGroup, lang: Language) -> None:
+    """Show a built command, its options and its subcommands' help in ``lang`` (typer builds them once)."""
+    command.help = _in(command.help, lang)
+    command.short_help = _in(command.short_help, lang)
+    help_option = command.get_help_option(typer.Context(command))
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if param is help_option:
+            param.help = _HELP_OPTION.get(lang)
+        elif hasattr(param, "help"):
+            param.help = _in(param.help, lang)
+        _panel(param, _PANELS["arguments" if isinstance(param, TyperArgument) else "options"], lang)
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            if isinstance(sub, TyperCommand | TyperGroup):
+                _panel(sub, _PANELS["commands"], lang)
+                _localise(sub, lang)
+
+
+def _panel(item: object, panel: Text, lang: Language) -> None:
+    """Put an option, argument or command in the default panel of its kind, named in ``lang``."""
+    current = getattr(item, "rich_help_panel", None)
+    if not current or current in {panel.vi, panel.get("en")}:  # typer's default is a falsy placeholder
+        setattr(item, "rich_help_panel", panel.get(lang))  # noqa: B010 - not every parameter declares it
+
+
+def _language_in(args: Sequence[str]) -> Language | None:
+    """The language the last ``--lang`` of the command line asks for; ``None`` when none does.
+
+    Raises:
+        ValueError: a ``--lang`` names neither language; the message says which are known.
+    """
+    chosen: Language | None = None
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            break
+        if arg == "--lang":
+            value = next(rest, None)
+            if value is None:
+                break  # the parser then says that --lang needs a value
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        chosen = parse_language(value)
+    return chosen
+
+
+class _Hoinghe(TyperGroup):
+    """The root command: reads ``--lang`` before parsing, so the help and every line printed are in it."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            chosen = _language_in(sys.argv[1:] if args is None else args)
+        except ValueError as exc:
+            typer.echo(f"{_PROG}: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        with use(chosen) as lang:  # the choice ends with the run, for a process that runs several
+            _localise(self, lang)
+            return self._run(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+
+    def _run(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        standalone_mode: bool,
+        windows_expand_args: bool,
+        **extra: Any,
+    ) -> Any:
+        from hoinghe.errors import DefinitionError, HoingheError  # noqa: PLC0415
+
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+        except DefinitionError as exc:
+            if not standalone_mode:
+                raise
+            for d in exc.diagnostics:
+                typer.echo(str(d), err=True)
+            sys.exit(EXIT_ERROR)
+        except HoingheError as exc:
+            if not standalone_mode:
+                raise
+            typer.echo(f"{_PROG}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
 
 app = typer.Typer(
     name="hoinghe",
-    help="Workflows, rules and rollouts for professional farmer branches and groups "
-    "(chi hội, tổ hội nông dân nghề nghiệp).",
+    cls=_Hoinghe,
+    help=shown(
+        Text(
+            "Quy trình, quy tắc và kế hoạch triển khai thành lập chi hội, tổ hội nông dân nghề nghiệp.",
+            "Workflows, rules and rollouts for professional farmer branches and groups "
+            "(chi hội, tổ hội nông dân nghề nghiệp).",
+        )
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar=ENV,
+            metavar="vi|en",
+            show_default=False,
+            help=shown(
+                Text(
+                    "Ngôn ngữ của mọi thứ được in ra: vi (tiếng Việt, mặc định) hoặc en (tiếng Anh); "
+                    "--lang riêng của một lệnh, nếu có, được ưu tiên cho lệnh đó.",
+                    "Language of everything printed: vi (Vietnamese, the default) or en (English); "
+                    "a command's own --lang, if given, wins for that command.",
+                )
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Read ``--lang``: it was taken already (by ``_Hoinghe.main``, before the help is built)."""
+    del lang
 
 
 class DiagramFormat(StrEnum):
@@ -47,17 +212,34 @@ class TableFormat(StrEnum):
     json = "json"
 
 
+#: Said after the help of every command's ``--lang``.
+BY_DEFAULT = Text(
+    "; mặc định theo hoinghe --lang hoặc HOINGHE_LANG, nếu không có thì là tiếng Việt.",
+    "; by default that of hoinghe --lang or HOINGHE_LANG, else Vietnamese.",
+)
+
 PathsArg = Annotated[
     list[Path] | None,
     typer.Option(
-        "--path", "-p", help="Extra YAML files or folders (a province's profiles, workflows, packs)."
+        "--path",
+        "-p",
+        help=shown(
+            Text(
+                "Các tệp hoặc thư mục YAML bổ sung (hồ sơ cấu hình, quy trình, bộ quy tắc của tỉnh).",
+                "Extra YAML files or folders (a province's profiles, workflows, packs).",
+            )
+        ),
     ),
 ]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"hoinghe: {message}", err=True)
+def _fail(message: Text, code: int = 1) -> typer.Exit:
+    typer.echo(f"{_PROG}: {message}", err=True)
     return typer.Exit(code)
+
+
+def _cannot_read(path: object, exc: OSError) -> Text:
+    return Text(f"không đọc được {path}: {exc.strerror}", f"cannot read {path}: {exc.strerror}")
 
 
 def _library(paths: list[Path] | None) -> Library:
@@ -80,29 +262,58 @@ def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool, files: int)
         return
     for d in diagnostics:
         typer.echo(str(d))
-    summary = f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}"
-    typer.echo(
-        f"{summary}, {warnings} warning{'s' if warnings != 1 else ''}"
-        if diagnostics
-        else f"{summary}; all clean",
-        err=True,
+    checked = Text(
+        f"Đã kiểm tra {files} tệp: {errors} lỗi",
+        f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}",
     )
+    tail = (
+        Text(f", {warnings} cảnh báo", f", {warnings} warning{'s' if warnings != 1 else ''}")
+        if diagnostics
+        else Text("; không có vấn đề nào", "; all clean")
+    )
+    typer.echo(str(checked + tail), err=True)
 
 
-db_app = typer.Typer(help="The database: create it, or upgrade its schema.", no_args_is_help=True)
-org_app = typer.Typer(help="The organisation in the database: units, members, actors.", no_args_is_help=True)
-case_app = typer.Typer(help="Open, fire, show and list workflow cases.", no_args_is_help=True)
+db_app = typer.Typer(
+    help=shown(
+        Text(
+            "Cơ sở dữ liệu: tạo mới, hoặc nâng cấp lược đồ.",
+            "The database: create it, or upgrade its schema.",
+        )
+    ),
+    no_args_is_help=True,
+)
+org_app = typer.Typer(
+    help=shown(
+        Text(
+            "Tổ chức trong cơ sở dữ liệu: đơn vị, hội viên, người thực hiện.",
+            "The organisation in the database: units, members, actors.",
+        )
+    ),
+    no_args_is_help=True,
+)
+case_app = typer.Typer(
+    help=shown(
+        Text(
+            "Mở hồ sơ, thực hiện bước chuyển, xem và liệt kê hồ sơ của các quy trình.",
+            "Open, fire, show and list workflow cases.",
+        )
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(case_app, name="case")
 relay_app = typer.Typer(
-    help="Deliver notifications from the outbox: run the relay, see what waits or failed, retry.",
+    help=shown(
+        Text(
+            "Gửi thông báo từ hộp thư đi: chạy bộ gửi, xem thông báo đang chờ hoặc gửi không được, gửi lại.",
+            "Deliver notifications from the outbox: run the relay, see what waits or failed, retry.",
+        )
+    ),
     no_args_is_help=True,
 )
 app.add_typer(relay_app, name="relay")
-
-EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_CONFLICT = 1, 2, 3, 4
-_R = TypeVar("_R")
 
 DbOpt = Annotated[
     str | None,
@@ -110,58 +321,145 @@ DbOpt = Annotated[
         "--db",
         envvar="HOINGHE_DB",
         show_default=False,
-        help="Database URL: sqlite:///file.db, postgresql+psycopg://user@host/db "
-        "[default: sqlite:///hoinghe.db in this folder].",
+        help=shown(
+            Text(
+                "URL của cơ sở dữ liệu: sqlite:///file.db, postgresql+psycopg://user@host/db "
+                "(mặc định: sqlite:///hoinghe.db trong thư mục này).",
+                "Database URL: sqlite:///file.db, postgresql+psycopg://user@host/db "
+                "(by default sqlite:///hoinghe.db in this folder).",
+            )
+        ),
     ),
 ]
-ProfileOpt = Annotated[str, typer.Option("--profile", help="The profile whose workflows run.")]
+ProfileOpt = Annotated[
+    str,
+    typer.Option(
+        "--profile",
+        help=shown(Text("Hồ sơ cấu hình chứa các quy trình sẽ chạy.", "The profile whose workflows run.")),
+    ),
+]
 WorkflowsOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--workflows", "--path", "-p", help="A province's YAML files or folders (profiles, workflows, packs)."
+        "--workflows",
+        "--path",
+        "-p",
+        help=shown(
+            Text(
+                "Các tệp hoặc thư mục YAML của tỉnh (hồ sơ cấu hình, quy trình, bộ quy tắc).",
+                "A province's YAML files or folders (profiles, workflows, packs).",
+            )
+        ),
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON, for a program to read.")]
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of refusal messages.")]
-ActorOpt = Annotated[str, typer.Option("--actor", "-a", help="Who acts: an actor id in the database.")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help=shown(Text("In ra JSON, cho chương trình khác đọc.", "Print JSON, for a program to read.")),
+    ),
+]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        show_default=False,
+        help=shown(
+            Text(
+                "Ngôn ngữ của các thông báo, kể cả thông báo từ chối",
+                "Language of the messages, refusals included",
+            )
+            + BY_DEFAULT
+        ),
+    ),
+]
+ActorOpt = Annotated[
+    str,
+    typer.Option(
+        "--actor",
+        "-a",
+        help=shown(
+            Text(
+                "Ai thực hiện: mã người thực hiện trong cơ sở dữ liệu.",
+                "Who acts: an actor id in the database.",
+            )
+        ),
+    ),
+]
 DataOpt = Annotated[
     str | None,
     typer.Option(
-        "--data", help='Case data as a JSON object, e.g. \'{"members": ["f1", "f2"]}\', or @file.json.'
+        "--data",
+        help=shown(
+            Text(
+                'Dữ liệu hồ sơ dạng đối tượng JSON, ví dụ \'{"members": ["f1", "f2"]}\', hoặc @tệp.json.',
+                'Case data as a JSON object, e.g. \'{"members": ["f1", "f2"]}\', or @file.json.',
+            )
+        ),
     ),
 ]
 DocumentOpt = Annotated[
     list[str] | None,
-    typer.Option("--document", "-d", help="A document submitted, as KIND=URI; repeat for more."),
+    typer.Option(
+        "--document",
+        "-d",
+        help=shown(
+            Text(
+                "Một tài liệu nộp kèm, viết dạng KIND=URI; lặp lại để nộp thêm.",
+                "A document submitted, as KIND=URI; repeat for more.",
+            )
+        ),
+    ),
 ]
 KeyOpt = Annotated[
     str | None,
     typer.Option(
-        "--key", help="An idempotency key: the same request with the same key again changes nothing."
+        "--key",
+        help=shown(
+            Text(
+                "Khóa chống trùng lặp: gửi lại cùng yêu cầu với cùng khóa thì không thay đổi gì.",
+                "An idempotency key: the same request with the same key again changes nothing.",
+            )
+        ),
     ),
 ]
 
 
-def _language(lang: Lang) -> Any:
-    return "vi" if lang is Lang.vi else "en"
+def _language(lang: Lang | None) -> Language:
+    """The language a command's ``--lang`` asks for, or the one in force when it is not given."""
+    return language() if lang is None else parse_language(lang.value)
 
 
-def _first_line(exc: BaseException) -> str:
+def _text_of(exc: BaseException) -> Text:
+    """An exception's message in both languages when it has them (hoinghe's own), else as it reads."""
+    text = getattr(exc, "text", None)
+    if isinstance(text, Text):
+        return text
+    if len(exc.args) == 1 and isinstance(exc.args[0], Text):
+        return exc.args[0]
+    return Text.same(str(exc))
+
+
+def _first_line(exc: BaseException) -> Text:
     # Driver errors add a "Background on this error" paragraph; the first line says what happened.
-    return (str(exc).splitlines() or [type(exc).__name__])[0]
+    text = _text_of(exc)
+    vi, en = ((text.get(lang).splitlines() or [type(exc).__name__])[0] for lang in LANGUAGES)
+    return Text(vi, en)
 
 
 @contextlib.contextmanager
-def _reported(lang: Lang = Lang.en, *, as_json: bool = False) -> Iterator[None]:
+def _reported(lang: Lang | None = None, *, as_json: bool = False) -> Iterator[None]:
     """Turn hoinghe's errors into one line each (every blocker of a refusal) and the documented exit code."""
     from hoinghe.errors import ConflictError, DefinitionError, HoingheError, StorageError  # noqa: PLC0415
 
     try:
         yield
     except ConflictError as exc:
-        raise _fail(f"conflict: {_first_line(exc)}", EXIT_CONFLICT) from None
+        line = _first_line(exc)
+        raise _fail(Text(f"xung đột: {line.vi}", f"conflict: {line.get('en')}"), EXIT_CONFLICT) from None
     except StorageError as exc:
-        raise _fail(f"storage: {_first_line(exc)}", EXIT_ERROR) from None
+        line = _first_line(exc)
+        raise _fail(Text(f"lỗi lưu trữ: {line.vi}", f"storage: {line.get('en')}"), EXIT_ERROR) from None
     except DefinitionError as exc:
         for d in exc.diagnostics:
             typer.echo(str(d), err=True)
@@ -172,41 +470,44 @@ def _reported(lang: Lang = Lang.en, *, as_json: bool = False) -> Iterator[None]:
         if verdict is not None:
             _print_refusal(verdict, lang, as_json=as_json)
             raise typer.Exit(EXIT_REFUSED) from None
-        raise _fail(str(exc), EXIT_ERROR) from None  # NotFound, MigrationError ...
+        raise _fail(exc.text, EXIT_ERROR) from None  # NotFound, MigrationError ...
     except ValueError as exc:  # case data the engine refuses to keep (too large, too deep)
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise _fail(_text_of(exc), EXIT_USAGE) from None
 
 
-def _print_refusal(verdict: Verdict, lang: Lang, *, as_json: bool) -> None:
+def _print_refusal(verdict: Verdict, lang: Lang | None, *, as_json: bool) -> None:
     if as_json:
         out = {
             "refused": {
                 "case": verdict.case_id,
                 "transition": verdict.transition,
                 "actor": verdict.actor,
-                "blockers": [_blocker_json(b) for b in verdict.blockers],
+                "blockers": [_blocker_json(b, lang) for b in verdict.blockers],
             }
         }
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    typer.echo(
-        f"hoinghe: case {verdict.case_id}: {verdict.transition} refused for {verdict.actor}:", err=True
+    head = Text(
+        f"hồ sơ {verdict.case_id}: {verdict.actor} không được thực hiện bước chuyển {verdict.transition}:",
+        f"case {verdict.case_id}: {verdict.transition} refused for {verdict.actor}:",
     )
+    typer.echo(f"{_PROG}: {head.get(_language(lang))}", err=True)
     for blocker in verdict.blockers:
         _echo_blocker(blocker, lang, "  ", err=True)
 
 
-def _echo_blocker(blocker: Blocker, lang: Lang, indent: str, *, err: bool = False) -> None:
+def _echo_blocker(blocker: Blocker, lang: Lang | None, indent: str, *, err: bool = False) -> None:
     typer.echo(f"{indent}{blocker.describe(_language(lang))}", err=err)
     for line in blocker.explanation:
         typer.echo(f"{indent}    {line}", err=err)
 
 
-def _blocker_json(blocker: Blocker) -> dict[str, Any]:
+def _blocker_json(blocker: Blocker, lang: Lang | None = None) -> dict[str, Any]:
     return {
         "kind": blocker.kind,
         "code": blocker.code,
-        "message": {"vi": blocker.message.get("vi"), "en": blocker.message.get("en")},
+        "message": blocker.message.get(_language(lang)),
+        "messages": blocker.message.to_json(),
         "rule_id": blocker.rule_id,
         "citation": None if blocker.citation is None else str(blocker.citation),
         "explanation": list(blocker.explanation),
@@ -229,7 +530,11 @@ def _date(text: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _fail(f"{option} {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE) from None
+        msg = Text(
+            f"{option} {text!r} không phải là ngày; hãy viết theo dạng YYYY-MM-DD",
+            f"{option} {text!r} is not a date; write YYYY-MM-DD",
+        )
+        raise _fail(msg, EXIT_USAGE) from None
 
 
 def _day_or_today(text: str | None, option: str = "--on") -> dt.date:
@@ -251,10 +556,12 @@ def _url(db: str | None) -> str:
     try:
         sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        raise _fail(
+        msg = Text(
+            f"--db {url!r} không phải là URL cơ sở dữ liệu; hãy viết sqlite:///file.db "
+            "hoặc postgresql+psycopg://user@host/db",
             f"--db {url!r} is not a database URL; write sqlite:///file.db or postgresql+psycopg://user@host/db",
-            EXIT_USAGE,
-        ) from None
+        )
+        raise _fail(msg, EXIT_USAGE) from None
     return url
 
 
@@ -279,11 +586,13 @@ def _store(db: str | None, *, create: bool = False) -> Iterator[Store]:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database or "")
             if not path.exists():
-                raise _fail(
+                msg = Text(
+                    f"không có cơ sở dữ liệu tại {path}; hãy tạo bằng lệnh: hoinghe db upgrade "
+                    f"--db {_shown(url)} (hoặc hoinghe org import FILE --db ...)",
                     f"no database at {path}; create it with: hoinghe db upgrade --db {_shown(url)} "
                     "(or hoinghe org import FILE --db ...)",
-                    EXIT_ERROR,
                 )
+                raise _fail(msg, EXIT_ERROR)
     with _reported():
         store = open_store(url, create=create)
     try:
@@ -314,13 +623,18 @@ def _json_object(text: str | None, option: str) -> dict[str, Any] | None:
         try:
             text = Path(text[1:]).read_text("utf-8")
         except OSError as exc:
-            raise _fail(f"{option}: cannot read {text[1:]}: {exc.strerror}", EXIT_USAGE) from None
+            raise _fail(Text.same(f"{option}: ") + _cannot_read(text[1:], exc), EXIT_USAGE) from None
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise _fail(f"{option} is not valid JSON: {exc}", EXIT_USAGE) from None
+        msg = Text(f"{option} không phải JSON hợp lệ: {exc}", f"{option} is not valid JSON: {exc}")
+        raise _fail(msg, EXIT_USAGE) from None
     if not isinstance(value, dict):
-        raise _fail(f"{option} must be a JSON object {{...}}, not {type(value).__name__}", EXIT_USAGE)
+        msg = Text(
+            f"{option} phải là một đối tượng JSON {{...}}, không phải {type(value).__name__}",
+            f"{option} must be a JSON object {{...}}, not {type(value).__name__}",
+        )
+        raise _fail(msg, EXIT_USAGE)
     return value
 
 
@@ -329,12 +643,16 @@ def _documents(items: list[str] | None) -> dict[str, str]:
     for item in items or ():
         kind, eq, uri = item.partition("=")
         if not eq or not kind.strip() or not uri.strip():
-            raise _fail(f"--document {item!r} is not KIND=URI, e.g. member_list=file:///ds.pdf", EXIT_USAGE)
+            msg = Text(
+                f"--document {item!r} không đúng dạng KIND=URI, ví dụ member_list=file:///ds.pdf",
+                f"--document {item!r} is not KIND=URI, e.g. member_list=file:///ds.pdf",
+            )
+            raise _fail(msg, EXIT_USAGE)
         out[kind.strip()] = uri.strip()
     return out
 
 
-def _structured(cls: type[_R], value: Any, where: str, problems: list[str]) -> _R | None:
+def _structured(cls: type[_R], value: Any, where: str, problems: list[Text]) -> _R | None:
     """``value`` as a record of ``cls``, or ``None`` with every problem appended as ``where$.path: message``."""
     import cattrs  # noqa: PLC0415
 
@@ -342,12 +660,19 @@ def _structured(cls: type[_R], value: Any, where: str, problems: list[str]) -> _
     from hoinghe.loading._converter import converter, flatten_errors  # noqa: PLC0415
 
     if not isinstance(value, dict):
-        problems.append(f"{where}: expected a JSON object, got {type(value).__name__}")
+        problems.append(
+            Text(
+                f"{where}: cần một đối tượng JSON, nhận được {type(value).__name__}",
+                f"{where}: expected a JSON object, got {type(value).__name__}",
+            )
+        )
         return None
     try:
         record: _R = converter.structure(_shorthands(value), cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-        problems.extend(f"{where}{format_path(f.path)[1:]}: {f.message}" for f in flatten_errors(exc))
+        problems.extend(
+            Text.same(f"{where}{format_path(f.path)[1:]}: ") + f.message for f in flatten_errors(exc)
+        )
         return None
     return record
 
@@ -382,14 +707,16 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text("utf-8"))
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}", EXIT_USAGE) from None
+        raise _fail(_cannot_read(path, exc), EXIT_USAGE) from None
     except ValueError as exc:
-        raise _fail(f"{path} is not valid JSON: {exc}", EXIT_USAGE) from None
+        raise _fail(
+            Text(f"{path} không phải JSON hợp lệ: {exc}", f"{path} is not valid JSON: {exc}"), EXIT_USAGE
+        ) from None
 
 
-def _problems(problems: list[str]) -> typer.Exit:
+def _problems(problems: list[Text]) -> typer.Exit:
     for problem in problems:
-        typer.echo(f"hoinghe: {problem}", err=True)
+        typer.echo(f"{_PROG}: {problem}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -402,13 +729,21 @@ def _drafts(paths: list[Path] | None) -> dict[str, WorkflowDefinition]:
         with _reported():
             document = load_document(path)
         if not isinstance(document.definition, WorkflowDefinition):
-            raise _fail(f"{path} is a {document.kind} document, not a workflow", EXIT_USAGE)
+            msg = Text(
+                f"{path} là tài liệu loại {document.kind}, không phải một quy trình",
+                f"{path} is a {document.kind} document, not a workflow",
+            )
+            raise _fail(msg, EXIT_USAGE)
         out[document.definition.id] = document.definition
     return out
 
 
+#: What a progress bar says while the events of every case are replayed.
+REPLAYING = Text("đang phát lại", "replaying")
+
+
 @contextlib.contextmanager
-def _progress(*, enabled: bool, label: str = "replaying") -> Iterator[Callable[[int, int], None] | None]:
+def _progress(*, enabled: bool, label: Text = REPLAYING) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on a terminal's stderr; nothing when stderr is a file or a pipe."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -417,7 +752,7 @@ def _progress(*, enabled: bool, label: str = "replaying") -> Iterator[Callable[[
     from rich.progress import Progress  # noqa: PLC0415
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(str(label), total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -426,15 +761,5 @@ def _progress(*, enabled: bool, label: str = "replaying") -> Iterator[Callable[[
 
 
 def main() -> None:
-    """Entry point: run the app, turning hoinghe's errors into one line each and a non-zero exit."""
-    from hoinghe.errors import DefinitionError, HoingheError  # noqa: PLC0415
-
-    try:
-        app()
-    except DefinitionError as exc:
-        for d in exc.diagnostics:
-            typer.echo(str(d), err=True)
-        sys.exit(1)
-    except HoingheError as exc:
-        typer.echo(f"hoinghe: {exc}", err=True)
-        sys.exit(1)
+    """Entry point: run the app; hoinghe's errors become one line each and a non-zero exit (see ``_Hoinghe``)."""
+    app()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hoinghe.cli._app import (
+    BY_DEFAULT,
     EXIT_USAGE,
     DbOpt,
     JsonOpt,
@@ -22,41 +23,109 @@ from hoinghe.cli._app import (
     _reported,
     _store,
     app,
+    shown,
 )
+from hoinghe.i18n import Text
 
 if TYPE_CHECKING:
     from hoinghe.audit import Audit, Consolidation, Difference, Finding, WhatIf
     from hoinghe.definitions import Profile
+    from hoinghe.i18n import Language
     from hoinghe.storage import Store
 
 OnOpt = Annotated[
-    str | None, typer.Option("--on", help="The day whose rules apply (YYYY-MM-DD); today when not given.")
+    str | None,
+    typer.Option(
+        "--on",
+        help=shown(
+            Text(
+                "Ngày áp dụng quy tắc (YYYY-MM-DD); mặc định là hôm nay.",
+                "The day whose rules apply (YYYY-MM-DD); today when not given.",
+            )
+        ),
+    ),
 ]
 ScopeOpt = Annotated[
-    str | None, typer.Option("--scope", help="Only this unit and the units below it (a district, a commune).")
+    str | None,
+    typer.Option(
+        "--scope",
+        help=shown(
+            Text(
+                "Chỉ đơn vị này và các đơn vị bên dưới (một huyện, một xã).",
+                "Only this unit and the units below it (a district, a commune).",
+            )
+        ),
+    ),
 ]
 DraftOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--with",
-        help="A draft rule pack (YAML, kind: rules): list what it would change instead. A pack with the id of a "
-        "pack in force replaces it; repeat for more.",
+        help=shown(
+            Text(
+                "Một dự thảo bộ quy tắc (YAML, kind: rules): thay vào đó, liệt kê những gì dự thảo sẽ làm thay "
+                "đổi. Bộ quy tắc trùng mã với một bộ đang có hiệu lực sẽ thay thế bộ đó; lặp lại để thêm.",
+                "A draft rule pack (YAML, kind: rules): list what it would change instead. A pack with the id of a "
+                "pack in force replaces it; repeat for more.",
+            )
+        ),
     ),
 ]
 ConsolidateOpt = Annotated[
     bool,
     typer.Option(
         "--open-consolidation",
-        help="Open a consolidation case (consolidate-unit) for each non-compliant unit, as --actor.",
+        help=shown(
+            Text(
+                "Mở hồ sơ củng cố (consolidate-unit) cho mỗi đơn vị chưa đạt, do --actor mở.",
+                "Open a consolidation case (consolidate-unit) for each non-compliant unit, as --actor.",
+            )
+        ),
     ),
 ]
 AuditActorOpt = Annotated[
-    str | None, typer.Option("--actor", "-a", help="Who opens the consolidation cases: an actor id.")
+    str | None,
+    typer.Option(
+        "--actor",
+        "-a",
+        help=shown(
+            Text(
+                "Ai mở hồ sơ củng cố: mã người thực hiện.", "Who opens the consolidation cases: an actor id."
+            )
+        ),
+    ),
 ]
-AuditLangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the findings.")]
+AuditLangOpt = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        show_default=False,
+        help=shown(Text("Ngôn ngữ của các phát hiện", "Language of the findings") + BY_DEFAULT),
+    ),
+]
+
+_AUDIT = Text(
+    """Rà soát các chi hội, tổ hội nghề nghiệp đang hoạt động theo các quy tắc có hiệu lực.
+
+    Mỗi đơn vị được kiểm tra theo các quy tắc mà quy trình thành lập của nó kiểm tra khi quyết định thành lập (số
+    hội viên, cùng một ngành nghề, là hội viên Hội, độ tuổi ...), có hiệu lực vào ngày --on.  Mỗi phát hiện một
+    dòng, sau đó là phần tổng hợp.  Với --with, thay vào đó liệt kê các đơn vị, hồ sơ đang mở và quyết định thành
+    lập trước đây mà dự thảo bộ quy tắc sẽ làm thay đổi kết luận.
+
+    Phát hiện là kết quả, không phải lỗi: lệnh thoát với mã 0 dù có phát hiện hay không (xem số lượng bằng
+    --json); mã 1 khi không đọc được cơ sở dữ liệu, hồ sơ cấu hình hoặc dự thảo, mã 2 khi tùy chọn sai.""",
+    """Audit active professional branches and groups against the rules in force (rà soát).
+
+    Each unit is checked against the rules its founding workflow checks at the founding decision (size, one
+    trade, union membership, age ...), in force on --on.  One line per finding, then a summary.  With --with, list
+    instead the units, open cases and past founding decisions whose verdict a draft rule pack would change.
+
+    Findings are a result, not a failure: the command exits 0 with or without them (read the counts with
+    --json); 1 when the database, profile or draft cannot be read, 2 on bad options.""",
+)
 
 
-@app.command("audit")
+@app.command("audit", help=shown(_AUDIT))
 def audit_units(  # noqa: PLR0917 - typer passes a command's options as arguments
     db: DbOpt = None,
     profile: ProfileOpt = "vn-2019",
@@ -66,7 +135,7 @@ def audit_units(  # noqa: PLR0917 - typer passes a command's options as argument
     open_consolidation: ConsolidateOpt = False,
     actor: AuditActorOpt = None,
     as_json: JsonOpt = False,
-    lang: AuditLangOpt = Lang.vi,
+    lang: AuditLangOpt = None,
     workflows: WorkflowsOpt = None,
 ) -> None:
     """Audit active professional branches and groups against the rules in force (rà soát).
@@ -80,9 +149,17 @@ def audit_units(  # noqa: PLR0917 - typer passes a command's options as argument
     """
     day = _day_or_today(on)
     if open_consolidation and actor is None:
-        raise _fail("--open-consolidation needs --actor: who opens the cases", EXIT_USAGE)
+        msg = Text(
+            "--open-consolidation cần --actor: người mở các hồ sơ",
+            "--open-consolidation needs --actor: who opens the cases",
+        )
+        raise _fail(msg, EXIT_USAGE)
     if open_consolidation and draft:
-        raise _fail("--open-consolidation acts on an audit; drop --with", EXIT_USAGE)
+        msg = Text(
+            "--open-consolidation dùng cho kết quả rà soát; hãy bỏ --with",
+            "--open-consolidation acts on an audit; drop --with",
+        )
+        raise _fail(msg, EXIT_USAGE)
     language = _language(lang)
     with _reported():
         chosen = _profile(profile, workflows)
@@ -144,15 +221,18 @@ def _print_audit(found: Audit, opened: list[Consolidation] | None, *, as_json: b
         values = f" [{'; '.join(f.values)}]" if f.values else ""
         typer.echo(f"{_where(f)} · {f.rule_id}: {f.message.get(language)}{values}")
     typer.echo(found.summary())
-    vi = language == "vi"
     for c in opened or ():
         if c.opened:
-            typer.echo(
-                f"{'đã mở hồ sơ củng cố' if vi else 'consolidation opened'}: {c.unit_id} -> {c.case_id}"
+            line = Text(
+                f"đã mở hồ sơ củng cố: {c.unit_id} -> {c.case_id}",
+                f"consolidation opened: {c.unit_id} -> {c.case_id}",
             )
         else:
-            why = c.reason.get(language) if c.reason is not None else ""
-            typer.echo(f"{'không mở hồ sơ cho' if vi else 'not opened for'} {c.unit_id}: {why}")
+            why = c.reason if c.reason is not None else Text.same("")
+            line = Text(
+                f"không mở hồ sơ cho {c.unit_id}: {why.vi}", f"not opened for {c.unit_id}: {why.get('en')}"
+            )
+        typer.echo(line.get(language))
 
 
 def _print_whatif(whatif: WhatIf, *, as_json: bool) -> None:
@@ -160,17 +240,29 @@ def _print_whatif(whatif: WhatIf, *, as_json: bool) -> None:
         typer.echo(whatif.to_json())
         return
     language = whatif.language
-    vi = language == "vi"
     for note in whatif.notes:
-        typer.echo(f"{'lưu ý' if vi else 'note'}: {note.code} {note.message}")
-    labels = {"unit": "đơn vị", "case": "hồ sơ", "decision": "quyết định"} if vi else {}
-    verdicts = ("đạt", "chưa đạt") if vi else ("passes", "fails")
+        typer.echo(f"{_NOTE.get(language)}: {note.code} {_in(note.message, language)}")
     for d in (*whatif.units, *whatif.cases, *whatif.decisions):
         step = f" · {d.case_id} {d.transition} ({d.day.isoformat()})" if d.case_id else ""
-        change = f"{verdicts[not d.before]} -> {verdicts[not d.after]}"
+        change = f"{_VERDICTS[not d.before].get(language)} -> {_VERDICTS[not d.after].get(language)}"
         why = "; ".join(
             [f"+{f.rule_id}: {f.message.get(language)}" for f in d.gained]
             + [f"-{f.rule_id}: {f.message.get(language)}" for f in d.lost]
         )
-        typer.echo(f"{labels.get(d.kind, d.kind)}: {_where(d)}{step} · {change} · {why}")
+        label = _in(_KINDS.get(d.kind, d.kind), language)
+        typer.echo(f"{label}: {_where(d)}{step} · {change} · {why}")
     typer.echo(whatif.summary())
+
+
+_NOTE = Text("lưu ý", "note")
+_KINDS = {
+    "unit": Text("đơn vị", "unit"),
+    "case": Text("hồ sơ", "case"),
+    "decision": Text("quyết định", "decision"),
+}
+_VERDICTS = (Text("đạt", "passes"), Text("chưa đạt", "fails"))
+
+
+def _in(text: Text | str, language: Language | None) -> str:
+    """A message in ``language`` (the one in force when not given); a plain string as it reads."""
+    return text.get(language) if isinstance(text, Text) else text

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from hoinghe.cli._app import (
+    BY_DEFAULT,
     EXIT_ERROR,
     EXIT_USAGE,
     JsonOpt,
@@ -19,13 +20,16 @@ from hoinghe.cli._app import (
     WorkflowsOpt,
     _date,
     _fail,
+    _language,
     _progress,
     _reported,
     _shown,
     _store,
     _url,
     app,
+    shown,
 )
+from hoinghe.i18n import Text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,10 +41,37 @@ if TYPE_CHECKING:
 
 ReportOpt = Annotated[
     Path | None,
-    typer.Option("--report", "-o", help="Write the progress report here: .html (with charts), .md or .csv."),
+    typer.Option(
+        "--report",
+        "-o",
+        help=shown(
+            Text(
+                "Ghi báo cáo tiến độ vào đây: .html (có biểu đồ), .md hoặc .csv.",
+                "Write the progress report here: .html (with charts), .md or .csv.",
+            )
+        ),
+    ),
 ]
-PlanOpt = Annotated[str, typer.Option("--plan", help="The plan whose targets the report counts against.")]
-LangReportOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report.")]
+PlanOpt = Annotated[
+    str,
+    typer.Option(
+        "--plan",
+        help=shown(
+            Text(
+                "Kế hoạch có các chỉ tiêu mà báo cáo đối chiếu.",
+                "The plan whose targets the report counts against.",
+            )
+        ),
+    ),
+]
+LangReportOpt = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        show_default=False,
+        help=shown(Text("Ngôn ngữ của báo cáo", "Language of the report") + BY_DEFAULT),
+    ),
+]
 
 
 def _synthetic(text: str | None) -> tuple[int, int, int] | None:
@@ -49,12 +80,17 @@ def _synthetic(text: str | None) -> tuple[int, int, int] | None:
     try:
         provinces, districts, communes = (int(part) for part in text.split(","))
     except ValueError:
-        raise _fail(
+        msg = Text(
+            f"--synthetic {text!r}: hãy cho số tỉnh,huyện,xã (mỗi tỉnh và mỗi huyện), ví dụ 1,7,20",
             f"--synthetic {text!r}: give provinces,districts,communes (per province and district), e.g. 1,7,20",
-            EXIT_USAGE,
-        ) from None
+        )
+        raise _fail(msg, EXIT_USAGE) from None
     if min(provinces, districts, communes) < 1:
-        raise _fail(f"--synthetic {text!r}: every figure must be at least 1", EXIT_USAGE)
+        msg = Text(
+            f"--synthetic {text!r}: mỗi con số phải ít nhất là 1",
+            f"--synthetic {text!r}: every figure must be at least 1",
+        )
+        raise _fail(msg, EXIT_USAGE)
     return provinces, districts, communes
 
 
@@ -63,7 +99,11 @@ def _settings(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _fail(f"--set {item!r}: write NAME=VALUE, e.g. --set group_rate=1.5", EXIT_USAGE)
+            msg = Text(
+                f"--set {item!r}: hãy viết NAME=VALUE, ví dụ --set group_rate=1.5",
+                f"--set {item!r}: write NAME=VALUE, e.g. --set group_rate=1.5",
+            )
+            raise _fail(msg, EXIT_USAGE)
         try:
             out[key.strip()] = json.loads(value)
         except ValueError:
@@ -71,32 +111,114 @@ def _settings(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-@app.command()
+_SIMULATE = Text(
+    """Chạy mô phỏng một đợt triển khai qua bộ máy quy trình thật và so sánh với các chỉ tiêu của kế hoạch.
+
+    Một lần chạy in ra số đơn vị đã thành lập so với từng chỉ tiêu và, với --report, ghi báo cáo sáu tháng hoặc
+    báo cáo năm; nhiều lần chạy (--runs) cho xác suất đạt từng chỉ tiêu, kèm khoảng tin cậy.""",
+    """Play a rollout through the real engine and compare it with the plan's targets.
+
+    One run prints what was founded against each target and, with --report, writes the six-monthly or yearly
+    report; several runs (--runs) give the chance of meeting each target, with an interval.""",
+)
+
+
+@app.command(help=shown(_SIMULATE))
 def simulate(  # noqa: PLR0917 - typer passes a command's options as arguments
     province: Annotated[
-        str | None, typer.Option(help="A province, by name or code (Tuyên Quang, 08).")
+        str | None,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Một tỉnh, theo tên hoặc mã (Tuyên Quang, 08).",
+                    "A province, by name or code (Tuyên Quang, 08).",
+                )
+            )
+        ),
     ] = None,
     district: Annotated[
-        str | None, typer.Option(help="A district, by name or code (within --province).")
+        str | None,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Một huyện, theo tên hoặc mã (trong --province).",
+                    "A district, by name or code (within --province).",
+                )
+            )
+        ),
     ] = None,
     synthetic: Annotated[
         str | None,
-        typer.Option(help="A made-up geography instead: provinces,districts,communes, e.g. 1,7,20."),
+        typer.Option(
+            help=shown(
+                Text(
+                    "Thay vào đó, một địa bàn giả lập: số tỉnh,huyện,xã, ví dụ 1,7,20.",
+                    "A made-up geography instead: provinces,districts,communes, e.g. 1,7,20.",
+                )
+            )
+        ),
     ] = None,
     profile: Annotated[
-        str, typer.Option(help="The organisation profile (vn-2019 has districts).")
+        str,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Hồ sơ cấu hình tổ chức (vn-2019 có cấp huyện).",
+                    "The organisation profile (vn-2019 has districts).",
+                )
+            )
+        ),
     ] = "vn-2019",
     plan: PlanOpt = "nq04-2019",
     until: Annotated[
-        str | None, typer.Option(help="Last simulated day (YYYY-MM-DD); the plan's deadline.")
+        str | None,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Ngày mô phỏng cuối cùng (YYYY-MM-DD); mặc định là hạn của kế hoạch.",
+                    "Last simulated day (YYYY-MM-DD); the plan's deadline.",
+                )
+            )
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="The seed: the same seed gives the same rollout.")] = 0,
-    runs: Annotated[int, typer.Option(help="Replicates (Monte Carlo) when more than one.")] = 1,
-    workers: Annotated[int, typer.Option(help="Processes that run the replicates.")] = 1,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Hạt giống ngẫu nhiên: cùng hạt giống cho cùng một đợt triển khai.",
+                    "The seed: the same seed gives the same rollout.",
+                )
+            )
+        ),
+    ] = 0,
+    runs: Annotated[
+        int,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Số lần chạy lặp (Monte Carlo) khi lớn hơn một.",
+                    "Replicates (Monte Carlo) when more than one.",
+                )
+            )
+        ),
+    ] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help=shown(Text("Số tiến trình chạy các lần lặp.", "Processes that run the replicates."))
+        ),
+    ] = 1,
     set_: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", help="A behaviour setting NAME=VALUE (group_rate=1.5, faulty_dossier=0.2); repeat."
+            "--set",
+            help=shown(
+                Text(
+                    "Một thiết lập hành vi NAME=VALUE (group_rate=1.5, faulty_dossier=0.2); lặp lại để thêm.",
+                    "A behaviour setting NAME=VALUE (group_rate=1.5, faulty_dossier=0.2); repeat.",
+                )
+            ),
         ),
     ] = None,
     db: Annotated[
@@ -104,11 +226,16 @@ def simulate(  # noqa: PLR0917 - typer passes a command's options as arguments
         typer.Option(
             "--db",
             show_default=False,
-            help="Keep the rollout in this (new, empty) database; in memory by default.",
+            help=shown(
+                Text(
+                    "Lưu đợt triển khai vào cơ sở dữ liệu (mới, trống) này; mặc định chỉ giữ trong bộ nhớ.",
+                    "Keep the rollout in this (new, empty) database; in memory by default.",
+                )
+            ),
         ),
     ] = None,
     report: ReportOpt = None,
-    lang: LangReportOpt = Lang.vi,
+    lang: LangReportOpt = None,
     workflows: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -133,10 +260,17 @@ def simulate(  # noqa: PLR0917 - typer passes a command's options as arguments
         scenario.load_plan()
         world = scenario.world()  # a bad plan, name or code fails here, before anything runs
     if runs < 1 or workers < 1:
-        raise _fail("--runs and --workers must be at least 1", EXIT_USAGE)
+        raise _fail(
+            Text("--runs và --workers phải ít nhất là 1", "--runs and --workers must be at least 1"),
+            EXIT_USAGE,
+        )
     if runs > 1:
         if db is not None:
-            raise _fail("--db keeps one rollout; give --runs 1 with it, or drop --db for a study", EXIT_USAGE)
+            msg = Text(
+                "--db chỉ lưu một đợt triển khai; hãy dùng cùng --runs 1, hoặc bỏ --db khi chạy nhiều lần",
+                "--db keeps one rollout; give --runs 1 with it, or drop --db for a study",
+            )
+            raise _fail(msg, EXIT_USAGE)
         _study(scenario, runs=runs, seed=seed, workers=workers, report=report, lang=lang, as_json=as_json)
         return
     with contextlib.ExitStack() as stack:
@@ -158,10 +292,11 @@ def _new_store(db: str) -> Iterator[Store]:
     url = _url(db)
     with _store(url, create=True) as store:
         if next(iter(store.units()), None) is not None or next(iter(store.cases()), None) is not None:
-            raise _fail(
+            msg = Text(
+                f"{_shown(url)} đã có đơn vị hoặc hồ sơ; đợt triển khai chỉ được ghi vào cơ sở dữ liệu mới, trống",
                 f"{_shown(url)} already holds units or cases; a rollout goes into a new, empty database",
-                EXIT_ERROR,
             )
+            raise _fail(msg, EXIT_ERROR)
         yield store
 
 
@@ -170,7 +305,7 @@ def _one(scenario: Scenario, world: World, *, seed: int, store: Store | None, as
 
     plan = scenario.load_plan()
     first, last = scenario.start or plan.start, scenario.until or plan.deadline
-    with _progress(enabled=not as_json, label="simulating") as progress, _reported():
+    with _progress(enabled=not as_json, label=Text("đang mô phỏng", "simulating")) as progress, _reported():
         tick = None
         if progress is not None:
             total = max(1, (last - first).days)
@@ -190,11 +325,11 @@ def _one(scenario: Scenario, world: World, *, seed: int, store: Store | None, as
         )
 
 
-def _report(rollout: Rollout, lang: Lang, odds: Any = ()) -> Report:
+def _report(rollout: Rollout, lang: Lang | None, odds: Any = ()) -> Report:
     from hoinghe.audit import audit  # noqa: PLC0415
     from hoinghe.reports import build_report  # noqa: PLC0415
 
-    language: Literal["vi", "en"] = "vi" if lang is Lang.vi else "en"
+    language = _language(lang)
     with _reported():
         found = audit(
             rollout.store,
@@ -212,6 +347,7 @@ def _report(rollout: Rollout, lang: Lang, odds: Any = ()) -> Report:
             language=language,
             odds=odds,
             audit=found,
+            profile=rollout.world.profile,
         )
 
 
@@ -242,14 +378,10 @@ def _print_rollout(rollout: Rollout, built: Report, path: Path | None) -> None:
 
     console = Console()
     counts = rollout.counts
+    language = built.language
     table = Table(title=f"{built.title} — {rollout.world.scope.name}", title_justify="left")
-    headers = (
-        ("Chỉ tiêu", "Đơn vị", "Đạt", "Đã thành lập", "Tối thiểu")
-        if built.language == "vi"
-        else ("Target", "Units", "Met", "Founded", "Required")
-    )
-    for i, column in enumerate(headers):
-        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i > 0)
+    for i, column in enumerate(_ROLLOUT_HEAD):
+        table.add_column(column.get(language), justify="left" if i == 0 else "right", no_wrap=i > 0)
     for t in built.targets:
         if not t.applicable:
             table.add_row(t.title, "—", "—", "—", t.reason)
@@ -258,32 +390,53 @@ def _print_rollout(rollout: Rollout, built: Report, path: Path | None) -> None:
         table.add_row(t.title, str(t.totals.units), share, str(t.totals.founded), str(t.totals.required))
     console.print(table)
     withdrawn = counts["groups_withdrawn"] + counts["branches_withdrawn"]
-    if built.language == "vi":
-        console.print(
-            f"Đã thành lập {counts['groups_founded']} tổ hội và {counts['branches_founded']} chi hội; "
-            f"{withdrawn} hồ sơ rút; {counts['refusals']} lần bị từ chối theo quy định; "
-            f"{counts['fires']} bước trong {rollout.seconds:.1f} giây (seed {rollout.seed})"
-        )
-    else:
-        console.print(
-            f"{counts['groups_founded']} groups and {counts['branches_founded']} branches founded, "
-            f"{withdrawn} withdrawn, {counts['refusals']} refusals by the rules; "
-            f"{counts['fires']} transitions in {rollout.seconds:.1f} s (seed {rollout.seed})"
-        )
+    summary = Text(
+        f"Đã thành lập {counts['groups_founded']} tổ hội và {counts['branches_founded']} chi hội; "
+        f"{withdrawn} hồ sơ rút; {counts['refusals']} lần bị từ chối theo quy định; "
+        f"{counts['fires']} bước trong {rollout.seconds:.1f} giây (seed {rollout.seed})",
+        f"{counts['groups_founded']} groups and {counts['branches_founded']} branches founded, "
+        f"{withdrawn} withdrawn, {counts['refusals']} refusals by the rules; "
+        f"{counts['fires']} transitions in {rollout.seconds:.1f} s (seed {rollout.seed})",
+    )
+    console.print(summary.get(language))
     if path is not None:
-        console.print(f"{'báo cáo' if built.language == 'vi' else 'report'}: {path}")
+        console.print(f"{_REPORT.get(language)}: {path}")
+
+
+_ROLLOUT_HEAD = (
+    Text("Chỉ tiêu", "Target"),
+    Text("Đơn vị", "Units"),
+    Text("Đạt", "Met"),
+    Text("Đã thành lập", "Founded"),
+    Text("Tối thiểu", "Required"),
+)
+_STUDY_HEAD = (
+    Text("Chỉ tiêu", "Target"),
+    Text("Ai", "Who"),
+    Text("Xác suất đạt", "Probability"),
+    Text("Khoảng tin cậy 95%", "95% interval"),
+)
+_REPORT = Text("báo cáo", "report")
 
 
 def _study(
-    scenario: Any, *, runs: int, seed: int, workers: int, report: Path | None, lang: Lang, as_json: bool
+    scenario: Any,
+    *,
+    runs: int,
+    seed: int,
+    workers: int,
+    report: Path | None,
+    lang: Lang | None,
+    as_json: bool,
 ) -> None:
     from hoinghe.sim import simulate  # noqa: PLC0415
     from hoinghe.sim.montecarlo import monte_carlo, replicate_seed  # noqa: PLC0415
 
     began = time.perf_counter()
-    with _progress(enabled=not as_json, label=f"{runs} runs") as progress, _reported():
+    label = Text(f"{runs} lần chạy", f"{runs} runs")
+    with _progress(enabled=not as_json, label=label) as progress, _reported():
         study = monte_carlo(scenario, runs=runs, seed=seed, workers=workers, progress=progress)
-    language: Literal["vi", "en"] = "vi" if lang is Lang.vi else "en"
+    language = _language(lang)
     if report is not None:
         # The report shows the first replicate's rollout, with the study's odds.
         with _reported():
@@ -300,43 +453,88 @@ def _print_study(study: MonteCarlo, language: Literal["vi", "en"], path: Path | 
     from rich.table import Table  # noqa: PLC0415
 
     console = Console()
-    table = Table(title=f"{study.runs} runs, seed {study.seed}", title_justify="left")
-    headers = (
-        ("Chỉ tiêu", "Ai", "Xác suất", "Khoảng tin cậy 95%")
-        if language == "vi"
-        else ("Target", "Who", "Probability", "95% interval")
-    )
-    for i, column in enumerate(headers):
-        table.add_column(column, justify="left" if i <= 1 else "right", no_wrap=i > 1)
+    title = Text(f"{study.runs} lần chạy, seed {study.seed}", f"{study.runs} runs, seed {study.seed}")
+    table = Table(title=title.get(language), title_justify="left")
+    for i, column in enumerate(_STUDY_HEAD):
+        table.add_column(column.get(language), justify="left" if i <= 1 else "right", no_wrap=i > 1)
     for odds in study.odds(language):
         table.add_row(odds.target, odds.scope, f"{odds.probability:.0%}", f"{odds.low:.0%} – {odds.high:.0%}")
     console.print(table)
-    console.print(f"{seconds:.1f} s")
+    console.print(Text(f"{seconds:.1f} giây", f"{seconds:.1f} s").get(language))
     if path is not None:
-        console.print(f"report: {path}")
+        console.print(f"{_REPORT.get(language)}: {path}")
 
 
-@app.command()
+@app.command(
+    help=shown(
+        Text(
+            "Ghi báo cáo tiến độ sáu tháng hoặc báo cáo năm của một cơ sở dữ liệu so với các chỉ tiêu của kế hoạch.",
+            "Write the six-monthly or yearly progress report of a database against a plan's targets.",
+        )
+    )
+)
 def report(  # noqa: PLR0917 - typer passes a command's options as arguments
-    output: Annotated[Path, typer.Argument(help="The report to write: .html (with charts), .md or .csv.")],
+    output: Annotated[
+        Path,
+        typer.Argument(
+            help=shown(
+                Text(
+                    "Báo cáo cần ghi: .html (có biểu đồ), .md hoặc .csv.",
+                    "The report to write: .html (with charts), .md or .csv.",
+                )
+            )
+        ),
+    ],
     db: Annotated[
         str | None,
         typer.Option(
             "--db",
             envvar="HOINGHE_DB",
             show_default=False,
-            help="The database to report on [default: sqlite:///hoinghe.db in this folder].",
+            help=shown(
+                Text(
+                    "Cơ sở dữ liệu cần báo cáo (mặc định: sqlite:///hoinghe.db trong thư mục này).",
+                    "The database to report on (by default sqlite:///hoinghe.db in this folder).",
+                )
+            ),
         ),
     ] = None,
     plan: PlanOpt = "nq04-2019",
-    profile: Annotated[str, typer.Option(help="The profile whose hierarchy the units follow.")] = "vn-2019",
+    profile: Annotated[
+        str,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Hồ sơ cấu hình có hệ thống cấp mà các đơn vị tuân theo.",
+                    "The profile whose hierarchy the units follow.",
+                )
+            )
+        ),
+    ] = "vn-2019",
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The last day counted (YYYY-MM-DD); today.")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help=shown(
+                Text(
+                    "Ngày cuối cùng được tính (YYYY-MM-DD); mặc định là hôm nay.",
+                    "The last day counted (YYYY-MM-DD); today.",
+                )
+            ),
+        ),
     ] = None,
     scope: Annotated[
-        str | None, typer.Option(help="Only this unit's subtree: a province or district id.")
+        str | None,
+        typer.Option(
+            help=shown(
+                Text(
+                    "Chỉ các đơn vị thuộc đơn vị này: mã một tỉnh hoặc một huyện.",
+                    "Only this unit's subtree: a province or district id.",
+                )
+            )
+        ),
     ] = None,
-    lang: LangReportOpt = Lang.vi,
+    lang: LangReportOpt = None,
     workflows: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -347,7 +545,7 @@ def report(  # noqa: PLR0917 - typer passes a command's options as arguments
     from hoinghe.reports import build_report  # noqa: PLC0415
 
     day = _date(as_of, "--as-of") or SystemClock().today()
-    language: Literal["vi", "en"] = "vi" if lang is Lang.vi else "en"
+    language = _language(lang)
     with _reported():
         library = Library.from_paths(*(workflows or ()), shipped=True)
         loaded = library.profile(profile)
@@ -355,7 +553,14 @@ def report(  # noqa: PLR0917 - typer passes a command's options as arguments
     with _store(db) as store, _reported():
         found = audit(store, loaded, on=day, scope=scope, language=language)
         built = build_report(
-            store, loaded.hierarchy, chosen, as_of=day, scope=scope, language=language, audit=found
+            store,
+            loaded.hierarchy,
+            chosen,
+            as_of=day,
+            scope=scope,
+            language=language,
+            audit=found,
+            profile=loaded,
         )
         written = built.write(output)
     if as_json:

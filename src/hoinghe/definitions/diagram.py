@@ -7,7 +7,7 @@ import subprocess
 
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import HoingheError
-from hoinghe.org.text import Language
+from hoinghe.org.text import Language, Text
 
 __all__ = ["DiagramError", "to_dot", "to_mermaid", "to_svg"]
 
@@ -81,15 +81,18 @@ def to_svg(wf: WorkflowDefinition, language: Language = "vi", *, dot_command: st
     """The workflow as SVG, drawn by Graphviz's ``dot``; :class:`DiagramError` when it is not installed."""
     exe = shutil.which(dot_command)
     if exe is None:
-        msg = (
+        msg = Text(
+            f"chưa cài lệnh `{dot_command}` của Graphviz nên không vẽ được SVG; hãy cài Graphviz "
+            "(Debian/Ubuntu: apt-get install graphviz) hoặc dùng --format mermaid, cách này không cần cài gì thêm",
             f"Graphviz's `{dot_command}` command is not installed, so no SVG can be drawn; install Graphviz "
-            "(Debian/Ubuntu: apt-get install graphviz) or use --format mermaid, which needs nothing"
+            "(Debian/Ubuntu: apt-get install graphviz) or use --format mermaid, which needs nothing",
         )
         raise DiagramError(msg)
     result = subprocess.run(  # noqa: S603 - fixed arguments, input is our own DOT text
         [exe, "-Tsvg"], input=to_dot(wf, language).encode(), capture_output=True, timeout=60, check=False
     )
     if result.returncode != 0:
-        msg = f"Graphviz failed: {result.stderr.decode(errors='replace').strip()}"
+        said = result.stderr.decode(errors="replace").strip()
+        msg = Text(f"Graphviz báo lỗi: {said}", f"Graphviz failed: {said}")
         raise DiagramError(msg)
     return result.stdout.decode()

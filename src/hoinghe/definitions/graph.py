@@ -25,6 +25,7 @@ from hoinghe.definitions.workflow import (
 )
 from hoinghe.errors import CODES, Diagnostic
 from hoinghe.org.hierarchy import Hierarchy
+from hoinghe.org.text import Text
 
 __all__ = ["Vocabulary", "check_workflow", "reachable_states"]
 
@@ -42,9 +43,12 @@ class Vocabulary:
     effects: Collection[str] = attrs.field(factory=lambda: frozenset(BUILTIN_EFFECTS))
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
+def _suggest(name: str, known: Iterable[str]) -> Text:
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    if not close:
+        return Text.same("")
+    guess = close[0]
+    return Text(f"; có phải là {guess!r} không?", f"; did you mean {guess!r}?")
 
 
 def reachable_states(wf: WorkflowDefinition) -> set[str]:
@@ -92,7 +96,11 @@ def check_workflow(wf: WorkflowDefinition, vocabulary: Vocabulary | None = None)
             found.append(
                 Diagnostic(
                     "HNG-W013",
-                    f"{code!r} is not a workflow check code; workflow checks are HNG-W001..HNG-W015",
+                    Text(
+                        f"{code!r} không phải mã kiểm tra quy trình; các mã kiểm tra quy trình là "
+                        "HNG-W001..HNG-W015",
+                        f"{code!r} is not a workflow check code; workflow checks are HNG-W001..HNG-W015",
+                    ),
                     f"$.checks.disable[{i}]",
                 )
             )
@@ -104,14 +112,20 @@ def _check_ids(wf: WorkflowDefinition) -> Iterator[Diagnostic]:
     seen: dict[str, int] = {}
     for i, state in enumerate(wf.states):
         if state.id in seen:
-            yield Diagnostic("HNG-W002", f"state {state.id!r} is declared twice", f"$.states[{i}]")
+            twice = Text(
+                f"trạng thái {state.id!r} được khai báo hai lần", f"state {state.id!r} is declared twice"
+            )
+            yield Diagnostic("HNG-W002", twice, f"$.states[{i}]")
         seen.setdefault(state.id, i)
     tseen: dict[str, int] = {}
     for i, t in enumerate(wf.transitions):
         if t.id in tseen:
             yield Diagnostic(
                 "HNG-W002",
-                f"transition id {t.id!r} is used twice (also transitions[{tseen[t.id]}])",
+                Text(
+                    f"mã bước chuyển {t.id!r} bị dùng hai lần (lần kia ở transitions[{tseen[t.id]}])",
+                    f"transition id {t.id!r} is used twice (also transitions[{tseen[t.id]}])",
+                ),
                 f"$.transitions[{i}].id",
             )
         tseen.setdefault(t.id, i)
@@ -120,31 +134,41 @@ def _check_ids(wf: WorkflowDefinition) -> Iterator[Diagnostic]:
 def _check_graph(wf: WorkflowDefinition) -> Iterator[Diagnostic]:
     states = set(wf.state_ids)
 
-    def unknown(name: str, path: str, what: str) -> Diagnostic:
-        return Diagnostic(
-            "HNG-W001", f"{what} {name!r} is not a state of {wf.id!r}{_suggest(name, states)}", path
+    def unknown(name: str, path: str, what: Text) -> Diagnostic:
+        message = Text(
+            f"{what.vi} {name!r} không có trong quy trình {wf.id!r}",
+            f"{what.get('en')} {name!r} is not a state of {wf.id!r}",
         )
+        return Diagnostic("HNG-W001", message + _suggest(name, states), path)
 
     if wf.initial not in states:
-        yield unknown(wf.initial, "$.initial", "initial state")
+        yield unknown(wf.initial, "$.initial", Text("trạng thái đầu", "initial state"))
     if not wf.final:
-        yield Diagnostic("HNG-W004", "the workflow has no final state; list them under `final:`", "$.final")
+        no_final = Text(
+            "quy trình không có trạng thái kết thúc; hãy liệt kê chúng trong `final:`",
+            "the workflow has no final state; list them under `final:`",
+        )
+        yield Diagnostic("HNG-W004", no_final, "$.final")
     for i, name in enumerate(wf.final):
         if name not in states:
-            yield unknown(name, f"$.final[{i}]", "final state")
+            yield unknown(name, f"$.final[{i}]", Text("trạng thái kết thúc", "final state"))
     finals = set(wf.final)
     for i, t in enumerate(wf.transitions):
         for j, src in enumerate(t.from_):
             if src not in states:
-                yield unknown(src, f"$.transitions[{i}].from[{j}]", "source state")
+                yield unknown(src, f"$.transitions[{i}].from[{j}]", Text("trạng thái nguồn", "source state"))
             elif src in finals:
                 yield Diagnostic(
                     "HNG-W005",
-                    f"transition {t.id!r} leaves final state {src!r}; a case in a final state is closed",
+                    Text(
+                        f"bước chuyển {t.id!r} đi ra từ trạng thái kết thúc {src!r}; hồ sơ ở trạng thái kết thúc "
+                        "đã đóng",
+                        f"transition {t.id!r} leaves final state {src!r}; a case in a final state is closed",
+                    ),
                     f"$.transitions[{i}].from[{j}]",
                 )
         if t.to not in states:
-            yield unknown(t.to, f"$.transitions[{i}].to", "target state")
+            yield unknown(t.to, f"$.transitions[{i}].to", Text("trạng thái đích", "target state"))
 
 
 def _check_paths(wf: WorkflowDefinition) -> Iterator[Diagnostic]:
@@ -155,25 +179,37 @@ def _check_paths(wf: WorkflowDefinition) -> Iterator[Diagnostic]:
     reachable = reachable_states(wf)
     finishing = _can_finish(wf)
     sources = {src for t in wf.transitions for src in t.from_}
+    listed = ", ".join(wf.final)
     for i, state in enumerate(wf.states):
         if state.id not in reachable:
             yield Diagnostic(
                 "HNG-W003",
-                f"state {state.id!r} cannot be reached from the initial state {wf.initial!r}; "
-                "add a transition into it or remove it",
+                Text(
+                    f"không thể đến trạng thái {state.id!r} từ trạng thái đầu {wf.initial!r}; "
+                    "hãy thêm một bước chuyển vào trạng thái này hoặc bỏ nó đi",
+                    f"state {state.id!r} cannot be reached from the initial state {wf.initial!r}; "
+                    "add a transition into it or remove it",
+                ),
                 f"$.states[{i}]",
             )
         elif state.id not in finishing:
             yield Diagnostic(
                 "HNG-W004",
-                f"a case in state {state.id!r} can never finish: no path leads from it to a final state "
-                f"({', '.join(wf.final) or 'none declared'})",
+                Text(
+                    f"hồ sơ ở trạng thái {state.id!r} không bao giờ kết thúc được: không có đường nào từ đó đến "
+                    f"trạng thái kết thúc ({listed or 'chưa khai báo'})",
+                    f"a case in state {state.id!r} can never finish: no path leads from it to a final state "
+                    f"({listed or 'none declared'})",
+                ),
                 f"$.states[{i}]",
             )
         if state.id not in finals and state.id not in sources and state.id in reachable:
             yield Diagnostic(
                 "HNG-W014",
-                f"state {state.id!r} has no outgoing transition and is not final",
+                Text(
+                    f"trạng thái {state.id!r} không có bước chuyển nào đi ra và không phải trạng thái kết thúc",
+                    f"state {state.id!r} has no outgoing transition and is not final",
+                ),
                 f"$.states[{i}]",
             )
 
@@ -182,16 +218,21 @@ def _check_subject(wf: WorkflowDefinition, h: Hierarchy) -> Iterator[Diagnostic]
     for i, level in enumerate(wf.subject.level):
         path = f"$.subject.level[{i}]" if len(wf.subject.level) > 1 else "$.subject.level"
         if level not in h:
-            yield Diagnostic(
-                "HNG-W007",
-                f"subject level {level!r} is not a level of the hierarchy ({', '.join(h.ids)}){_suggest(level, h.ids)}",
-                path,
+            levels = ", ".join(h.ids)
+            message = Text(
+                f"cấp {level!r} của đối tượng không có trong hệ thống cấp ({levels})",
+                f"subject level {level!r} is not a level of the hierarchy ({levels})",
             )
+            yield Diagnostic("HNG-W007", message + _suggest(level, h.ids), path)
         elif wf.subject.kind is not None and wf.subject.kind not in h.level(level).kinds:
+            kinds = ", ".join(h.level(level).kinds)
             yield Diagnostic(
                 "HNG-W015",
-                f"level {level!r} has no unit kind {wf.subject.kind!r}; its kinds are "
-                f"{', '.join(h.level(level).kinds) or 'none'}",
+                Text(
+                    f"cấp {level!r} không có loại đơn vị {wf.subject.kind!r}; các loại của cấp này: "
+                    f"{kinds or 'không có'}",
+                    f"level {level!r} has no unit kind {wf.subject.kind!r}; its kinds are {kinds or 'none'}",
+                ),
                 "$.subject.kind",
             )
 
@@ -210,7 +251,10 @@ def _check_references(wf: WorkflowDefinition, vocab: Vocabulary) -> Iterator[Dia
             if not 1 <= t.approvals.quorum <= len(t.approvals.by):
                 yield Diagnostic(
                     "HNG-W012",
-                    f"quorum {t.approvals.quorum} needs between 1 and {len(t.approvals.by)} of the bodies listed",
+                    Text(
+                        f"quorum {t.approvals.quorum} phải từ 1 đến {len(t.approvals.by)}, số cơ quan được liệt kê",
+                        f"quorum {t.approvals.quorum} needs between 1 and {len(t.approvals.by)} of the bodies listed",
+                    ),
                     f"{base}.approvals.quorum",
                 )
         yield from _check_names(t.documents, vocab.documents, "HNG-W008", "document", f"{base}.documents")
@@ -220,19 +264,29 @@ def _check_references(wf: WorkflowDefinition, vocab: Vocabulary) -> Iterator[Dia
         yield from _check_names(t.rules, vocab.rules, "HNG-W009", "rule", f"{base}.rules")
         for j, effect in enumerate(t.effects):
             if effect.id not in vocab.effects:
+                hint = _suggest(effect.id, vocab.effects)
                 yield Diagnostic(
                     "HNG-W010",
-                    f"effect {effect.id!r} is not known{_suggest(effect.id, vocab.effects)}; "
-                    "declare a custom effect under the profile's `effects:` and register it with the engine",
+                    Text(
+                        f"tác động {effect.id!r} không tồn tại{hint.vi}; hãy khai báo tác động riêng trong "
+                        "`effects:` của hồ sơ cấu hình và đăng ký nó với engine",
+                        f"effect {effect.id!r} is not known{hint.get('en')}; "
+                        "declare a custom effect under the profile's `effects:` and register it with the engine",
+                    ),
                     f"{base}.effects[{j}]",
                 )
             elif effect.id in BUILTIN_EFFECTS:
                 extra = sorted(set(effect.args) - BUILTIN_EFFECTS[effect.id])
                 if extra:
+                    given = ", ".join(map(repr, extra))
+                    takes = ", ".join(sorted(BUILTIN_EFFECTS[effect.id]))
                     yield Diagnostic(
                         "HNG-W010",
-                        f"effect {effect.id!r} takes no argument {', '.join(map(repr, extra))}; it takes "
-                        f"{', '.join(sorted(BUILTIN_EFFECTS[effect.id])) or 'none'}",
+                        Text(
+                            f"tác động {effect.id!r} không nhận đối số {given}; các đối số nó nhận: "
+                            f"{takes or 'không có'}",
+                            f"effect {effect.id!r} takes no argument {given}; it takes {takes or 'none'}",
+                        ),
                         f"{base}.effects[{j}].args",
                     )
         yield from _check_timer(t, transition_ids, wf, f"{base}.deadline")
@@ -242,8 +296,12 @@ def _check_references(wf: WorkflowDefinition, vocab: Vocabulary) -> Iterator[Dia
             if t.deadline.notify and t.deadline.then == "fire":
                 yield Diagnostic(
                     "HNG-W011",
-                    "`notify:` under a deadline is read with `then: notify`; to tell people when a deadline fires "
-                    "a transition, put `notify:` on that transition",
+                    Text(
+                        "`notify:` trong một hạn chỉ được đọc cùng `then: notify`; muốn báo cho mọi người khi hạn "
+                        "kích hoạt một bước chuyển, hãy đặt `notify:` ở chính bước chuyển đó",
+                        "`notify:` under a deadline is read with `then: notify`; to tell people when a deadline "
+                        "fires a transition, put `notify:` on that transition",
+                    ),
                     f"{base}.deadline.notify",
                 )
 
@@ -253,20 +311,29 @@ def _check_notify(entries: Sequence[NotifyDef], path: str, vocab: Vocabulary) ->
         if not _CHANNEL.fullmatch(entry.channel):
             yield Diagnostic(
                 "HNG-W016",
-                f"channel {entry.channel!r} is not a channel name: use lower-case letters, digits, - and _ "
-                "(log, webhook, email, or one the relay is configured with)",
+                Text(
+                    f"kênh {entry.channel!r} không phải tên kênh hợp lệ: hãy dùng chữ thường, chữ số, - và _ "
+                    "(log, webhook, email, hoặc một kênh đã cấu hình cho relay)",
+                    f"channel {entry.channel!r} is not a channel name: use lower-case letters, digits, - and _ "
+                    "(log, webhook, email, or one the relay is configured with)",
+                ),
                 f"{path}[{i}].channel",
             )
         if not entry.to:
-            yield Diagnostic(
-                "HNG-W016", "a notification needs at least one recipient under `to:`", f"{path}[{i}].to"
+            nobody = Text(
+                "thông báo cần ít nhất một người nhận trong `to:`",
+                "a notification needs at least one recipient under `to:`",
             )
+            yield Diagnostic("HNG-W016", nobody, f"{path}[{i}].to")
         for j, ref in enumerate(entry.to):
             if ref.role in PEOPLE:
                 if ref.at != "subject":
                     yield Diagnostic(
                         "HNG-W016",
-                        f"`{ref.role}` is a person, not a role: it takes no `at:`",
+                        Text(
+                            f"`{ref.role}` là một người, không phải vai trò: không dùng `at:`",
+                            f"`{ref.role}` is a person, not a role: it takes no `at:`",
+                        ),
                         f"{path}[{i}].to[{j}].at",
                     )
                 continue
@@ -276,21 +343,22 @@ def _check_notify(entries: Sequence[NotifyDef], path: str, vocab: Vocabulary) ->
 def _check_role(ref: RoleRef, path: str, vocab: Vocabulary, *, people: bool = False) -> Iterator[Diagnostic]:
     if vocab.roles is not None and ref.role not in vocab.roles:
         names = [*vocab.roles, *PEOPLE] if people else vocab.roles
-        also = f" nor one of {', '.join(PEOPLE)}" if people else ""
-        yield Diagnostic(
-            "HNG-W006",
-            f"role {ref.role!r} is not declared in the profile{also}{_suggest(ref.role, names)}",
-            f"{path}.role",
+        persons = ", ".join(PEOPLE)
+        also = Text(f" và cũng không phải {persons}", f" nor one of {persons}") if people else Text.same("")
+        undeclared = Text(
+            f"vai trò {ref.role!r} không được khai báo trong hồ sơ cấu hình",
+            f"role {ref.role!r} is not declared in the profile",
         )
+        yield Diagnostic("HNG-W006", undeclared + also + _suggest(ref.role, names), f"{path}.role")
     h = vocab.hierarchy
     if h is not None and ref.at not in RELATIVE_UNITS and ref.at not in h:
         known = [*RELATIVE_UNITS, *h.ids]
-        yield Diagnostic(
-            "HNG-W007",
-            f"`at: {ref.at}` is neither a level of the hierarchy nor one of {', '.join(RELATIVE_UNITS)}"
-            f"{_suggest(ref.at, known)}",
-            f"{path}.at",
+        relative = ", ".join(RELATIVE_UNITS)
+        nowhere = Text(
+            f"`at: {ref.at}` không phải một cấp của hệ thống cấp, cũng không phải một trong {relative}",
+            f"`at: {ref.at}` is neither a level of the hierarchy nor one of {relative}",
         )
+        yield Diagnostic("HNG-W007", nowhere + _suggest(ref.at, known), f"{path}.at")
 
 
 def _check_names(
@@ -300,8 +368,17 @@ def _check_names(
         return
     for j, name in enumerate(names):
         if name not in known:
-            where = "declared in the profile" if what == "document" else "defined by the profile's rule packs"
-            yield Diagnostic(code, f"{what} {name!r} is not {where}{_suggest(name, known)}", f"{path}[{j}]")
+            if what == "document":
+                missing = Text(
+                    f"tài liệu {name!r} không được khai báo trong hồ sơ cấu hình",
+                    f"document {name!r} is not declared in the profile",
+                )
+            else:
+                missing = Text(
+                    f"quy tắc {name!r} không được định nghĩa trong các bộ quy tắc của hồ sơ cấu hình",
+                    f"rule {name!r} is not defined by the profile's rule packs",
+                )
+            yield Diagnostic(code, missing + _suggest(name, known), f"{path}[{j}]")
 
 
 def _check_timer(
@@ -312,23 +389,36 @@ def _check_timer(
         return
     if timer.then == "fire":
         if timer.transition is None:
-            yield Diagnostic("HNG-W011", "`then: fire` needs `transition:` naming what to fire", path)
+            unnamed = Text(
+                "`then: fire` cần `transition:` nêu bước chuyển sẽ được kích hoạt",
+                "`then: fire` needs `transition:` naming what to fire",
+            )
+            yield Diagnostic("HNG-W011", unnamed, path)
             return
         if timer.transition not in transition_ids:
+            unknown = Text(
+                f"hạn kích hoạt {timer.transition!r}, nhưng đó không phải bước chuyển của {wf.id!r}",
+                f"deadline fires {timer.transition!r}, which is not a transition of {wf.id!r}",
+            )
             yield Diagnostic(
-                "HNG-W011",
-                f"deadline fires {timer.transition!r}, which is not a transition of {wf.id!r}"
-                f"{_suggest(timer.transition, transition_ids)}",
-                f"{path}.transition",
+                "HNG-W011", unknown + _suggest(timer.transition, transition_ids), f"{path}.transition"
             )
             return
         target = wf.transition(timer.transition)
         if not set(t.from_) <= set(target.from_):
+            waiting, leaves = ", ".join(t.from_), ", ".join(target.from_)
             yield Diagnostic(
                 "HNG-W011",
-                f"deadline fires {timer.transition!r} while waiting in {', '.join(t.from_)}, but that transition "
-                f"only leaves {', '.join(target.from_)}",
+                Text(
+                    f"hạn kích hoạt {timer.transition!r} khi hồ sơ đang chờ ở {waiting}, nhưng bước chuyển đó "
+                    f"chỉ đi ra từ {leaves}",
+                    f"deadline fires {timer.transition!r} while waiting in {waiting}, but that transition "
+                    f"only leaves {leaves}",
+                ),
                 f"{path}.transition",
             )
     elif timer.transition is not None:
-        yield Diagnostic("HNG-W011", "`transition:` is only read with `then: fire`", f"{path}.transition")
+        fire_only = Text(
+            "`transition:` chỉ được đọc cùng `then: fire`", "`transition:` is only read with `then: fire`"
+        )
+        yield Diagnostic("HNG-W011", fire_only, f"{path}.transition")

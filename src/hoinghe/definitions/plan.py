@@ -21,14 +21,37 @@ __all__ = ["MEASURES", "CoverageTargets", "CriterionDef", "PlanDef", "TargetDef"
 
 #: What an emulation criterion can measure, each a share between 0 and 1 for a commune or a district at the end of
 #: the year ranked (``None``, and left out of the unit's score, when there is nothing to measure):
-MEASURES: dict[str, str] = {
-    "targets_met": "share of the plan's targets held by the unit and the units below it that are met",
-    "groups_founded_share": "professional groups founded / the groups targets' minimum, per unit held, capped at 1",
-    "branches_founded_share": "professional branches founded / the branch targets' minimum, per unit held, capped at 1",
-    "members_informed": "share of union members living in the unit's area who attended an outreach session",
-    "cadres_informed": "share of the unit's cadres (actors with a role at its union) who attended an outreach session",
-    "leaders_trained": "share of the leaders of its active professional branches and groups who attended a training",
-    "good_ratings": "share of its rated professional branches and groups whose rating is one of `ratings`",
+MEASURES: dict[str, Text] = {
+    "targets_met": Text(
+        "tỉ lệ chỉ tiêu của kế hoạch giao cho đơn vị và các đơn vị cấp dưới đã đạt",
+        "share of the plan's targets held by the unit and the units below it that are met",
+    ),
+    "groups_founded_share": Text(
+        "số tổ hội nghề nghiệp đã thành lập / mức tối thiểu của các chỉ tiêu về tổ hội, tính theo mỗi đơn vị "
+        "được giao, tối đa là 1",
+        "professional groups founded / the groups targets' minimum, per unit held, capped at 1",
+    ),
+    "branches_founded_share": Text(
+        "số chi hội nghề nghiệp đã thành lập / mức tối thiểu của các chỉ tiêu về chi hội, tính theo mỗi đơn vị "
+        "được giao, tối đa là 1",
+        "professional branches founded / the branch targets' minimum, per unit held, capped at 1",
+    ),
+    "members_informed": Text(
+        "tỉ lệ hội viên sinh sống trên địa bàn đơn vị đã dự một buổi tuyên truyền",
+        "share of union members living in the unit's area who attended an outreach session",
+    ),
+    "cadres_informed": Text(
+        "tỉ lệ cán bộ của đơn vị (người thực hiện giữ vai trò ở cấp hội của đơn vị) đã dự một buổi tuyên truyền",
+        "share of the unit's cadres (actors with a role at its union) who attended an outreach session",
+    ),
+    "leaders_trained": Text(
+        "tỉ lệ cán bộ chủ chốt của các chi hội, tổ hội nghề nghiệp đang hoạt động đã dự tập huấn",
+        "share of the leaders of its active professional branches and groups who attended a training",
+    ),
+    "good_ratings": Text(
+        "tỉ lệ chi hội, tổ hội nghề nghiệp đã được xếp loại có mức xếp loại nằm trong `ratings`",
+        "share of its rated professional branches and groups whose rating is one of `ratings`",
+    ),
 }
 
 

@@ -82,16 +82,16 @@ class Profile:
         for wf in self.workflows:
             if wf.id == workflow_id:
                 return wf
-        raise NotFound("workflow", workflow_id, known=(w.id for w in self.workflows))
+        raise NotFound(Text("quy trình", "workflow"), workflow_id, known=(w.id for w in self.workflows))
 
     def document(self, document_id: str) -> DocumentDef:
         for doc in self.documents:
             if doc.id == document_id:
                 return doc
-        raise NotFound("document", document_id, known=(d.id for d in self.documents))
+        raise NotFound(Text("tài liệu", "document"), document_id, known=(d.id for d in self.documents))
 
     def role(self, role_id: str) -> RoleDef:
         for role in self.roles:
             if role.id == role_id:
                 return role
-        raise NotFound("role", role_id, known=(r.id for r in self.roles))
+        raise NotFound(Text("vai trò", "role"), role_id, known=(r.id for r in self.roles))

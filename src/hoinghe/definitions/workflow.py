@@ -12,6 +12,7 @@ from typing import Literal
 
 import attrs
 
+from hoinghe.errors import NotFound
 from hoinghe.org.registry import RELATIVE_UNITS
 from hoinghe.org.text import Text
 
@@ -48,7 +49,12 @@ class Duration:
         """Read ``"15 working_days"``; raises ``ValueError`` naming the accepted units."""
         match = _DURATION.match(text)
         if not match:
-            msg = f"{text!r} is not a duration; write a whole number and a unit: 15 working_days, 30 days, 6 months, 1 years"
+            msg = Text(
+                f"{text!r} không phải một khoảng thời gian; hãy viết một số nguyên và một đơn vị: 15 working_days, "
+                "30 days, 6 months, 1 years",
+                f"{text!r} is not a duration; write a whole number and a unit: 15 working_days, 30 days, "
+                "6 months, 1 years",
+            )
             raise ValueError(msg)
         return cls(int(match[1]), match[2])  # type: ignore[arg-type]
 
@@ -213,8 +219,10 @@ class WorkflowDefinition:
         return tuple(s.id for s in self.states)
 
     def transition(self, transition_id: str) -> TransitionDef:
-        """The transition with this id; ``KeyError`` when there is none."""
+        """The transition with this id; :class:`~hoinghe.errors.NotFound` (a ``KeyError``) when there is none."""
         for t in self.transitions:
             if t.id == transition_id:
                 return t
-        raise KeyError(transition_id)
+        raise NotFound(
+            Text("bước chuyển", "transition"), transition_id, known=(t.id for t in self.transitions)
+        )

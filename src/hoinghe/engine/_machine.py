@@ -14,6 +14,7 @@ from transitions import Machine, MachineError
 
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import DefinitionError, Diagnostic
+from hoinghe.i18n import Text
 
 __all__ = ["CompiledMachine", "compile_machine"]
 
@@ -37,7 +38,11 @@ class CompiledMachine:
                 ignore_invalid_triggers=False,
             )
         except (MachineError, ValueError) as exc:
-            problem = Diagnostic("HNG-W001", f"workflow {definition.id!r} cannot be compiled: {exc}", "$")
+            message = Text(
+                f"không dựng được máy trạng thái của quy trình {definition.id!r}: {exc}",
+                f"workflow {definition.id!r} cannot be compiled: {exc}",
+            )
+            problem = Diagnostic("HNG-W001", message, "$")
             raise DefinitionError([problem]) from exc
         # The machine's event table, read once: trigger -> source state -> destination.
         self._moves: dict[str, dict[str, str]] = {

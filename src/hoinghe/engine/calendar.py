@@ -18,6 +18,7 @@ import attrs
 import holidays
 
 from hoinghe.definitions.workflow import Duration
+from hoinghe.i18n import Text
 
 __all__ = ["Calendar", "VietnamCalendar", "WeekdayCalendar"]
 
@@ -74,7 +75,10 @@ class _WorkingDayArithmetic:
         if duration.unit == "years":
             return _add_months(start, 12 * n)
         if n < 0:
-            msg = f"cannot add {duration}: working days count forwards only"
+            msg = Text(
+                f"không cộng được {duration}: ngày làm việc chỉ đếm tới, không đếm lùi",
+                f"cannot add {duration}: working days count forwards only",
+            )
             raise ValueError(msg)
         day = start
         while n > 0:
@@ -99,10 +103,16 @@ class _WorkingDayArithmetic:
 def _weekend(days: Iterable[int]) -> frozenset[int]:
     out = frozenset(days)
     if not out <= set(range(7)):
-        msg = f"weekend days are weekday numbers, 0 (Monday) to 6 (Sunday); got {sorted(out)}"
+        msg = Text(
+            f"ngày nghỉ cuối tuần là số thứ tự trong tuần, từ 0 (thứ Hai) đến 6 (Chủ nhật); nhận được {sorted(out)}",
+            f"weekend days are weekday numbers, 0 (Monday) to 6 (Sunday); got {sorted(out)}",
+        )
         raise ValueError(msg)
     if len(out) == 7:  # noqa: PLR2004
-        msg = "a weekend of all seven days leaves no working day"
+        msg = Text(
+            "nghỉ cả bảy ngày trong tuần thì không còn ngày làm việc nào",
+            "a weekend of all seven days leaves no working day",
+        )
         raise ValueError(msg)
     return out
 
@@ -162,7 +172,10 @@ class VietnamCalendar(_WorkingDayArithmetic):
         self._extra_working_days = frozenset(extra_working_days)
         if both := self._extra_holidays & self._extra_working_days:
             days = ", ".join(sorted(d.isoformat() for d in both))
-            msg = f"{days} cannot be both an extra holiday and an extra working day"
+            msg = Text(
+                f"{days} không thể vừa là ngày nghỉ bổ sung vừa là ngày làm việc bổ sung",
+                f"{days} cannot be both an extra holiday and an extra working day",
+            )
             raise ValueError(msg)
         self._weekend = _weekend(weekend)
         self._years: dict[int, _Year] = {}

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from hoinghe.i18n import Text
+
 __all__ = ["VIETNAM_TZ", "Clock", "FixedClock", "ManualClock", "SystemClock"]
 
 #: Vietnam's time zone (UTC+7 all year); the default for the system clock.
@@ -35,7 +37,10 @@ class Clock(Protocol):
 def _aware(at: datetime) -> datetime:
     # A naive datetime would compare wrongly with stored timestamps, or raise on comparison: refuse it early.
     if at.tzinfo is None or at.utcoffset() is None:
-        msg = f"{at.isoformat()} has no time zone; pass an aware datetime, e.g. with tzinfo=VIETNAM_TZ"
+        msg = Text(
+            f"{at.isoformat()} không có múi giờ; hãy truyền datetime có múi giờ, ví dụ tzinfo=VIETNAM_TZ",
+            f"{at.isoformat()} has no time zone; pass an aware datetime, e.g. with tzinfo=VIETNAM_TZ",
+        )
         raise ValueError(msg)
     return at
 
@@ -110,7 +115,10 @@ class ManualClock:
             ValueError: ``step`` is negative (use :meth:`set` to go back on purpose).
         """
         if step < timedelta(0):
-            msg = f"a clock cannot advance by a negative step ({step}); use set() to go back on purpose"
+            msg = Text(
+                f"đồng hồ không thể tiến một bước âm ({step}); muốn lùi lại thì dùng set()",
+                f"a clock cannot advance by a negative step ({step}); use set() to go back on purpose",
+            )
             raise ValueError(msg)
         with self._lock:
             self._now += step

@@ -47,15 +47,14 @@ __all__ = ["BUILTIN", "Effect", "EffectContext", "EffectError"]
 
 
 class EffectError(Exception):
-    """An effect cannot apply to this case; ``message`` says why in Vietnamese and English."""
+    """An effect cannot apply to this case; ``message`` says why in Vietnamese and English.
+
+    ``str(error)`` shows the message in the language in force.
+    """
 
     def __init__(self, message: Text) -> None:
         self.message = message
-        super().__init__(message.get("en"))
-
-
-def _error(vi: str, en: str) -> EffectError:
-    return EffectError(Text(vi, en))
+        super().__init__(message)
 
 
 @attrs.define
@@ -100,7 +99,7 @@ class EffectContext:
         try:
             return self.store.unit(unit_id)
         except NotFound:
-            raise _error(f"không có đơn vị {unit_id!r}", f"there is no unit {unit_id!r}") from None
+            raise EffectError(Text(f"không có đơn vị {unit_id!r}", f"there is no unit {unit_id!r}")) from None
 
     def ids(self, key: str, *, required: bool = True) -> list[str]:
         """The list of ids under ``key`` in the case data.
@@ -112,8 +111,10 @@ class EffectContext:
         if value is None and not required:
             return []
         if not isinstance(value, list | tuple) or not value or not all(isinstance(v, str) for v in value):
-            raise _error(
-                f"dữ liệu hồ sơ cần '{key}': danh sách mã", f"the case data needs '{key}': a list of ids"
+            raise EffectError(
+                Text(
+                    f"dữ liệu hồ sơ cần '{key}': danh sách mã", f"the case data needs '{key}': a list of ids"
+                )
             )
         return list(dict.fromkeys(value))
 
@@ -127,7 +128,7 @@ class EffectContext:
                 unknown.append(member_id)
         if unknown:
             listed = ", ".join(unknown)
-            raise _error(f"không có hội viên: {listed}", f"no such members: {listed}")
+            raise EffectError(Text(f"không có hội viên: {listed}", f"no such members: {listed}"))
 
 
 #: An effect: reads the context, returns the units it changes or creates.
@@ -138,18 +139,22 @@ def _leaders_on_roster(unit: Unit) -> None:
     outside = [m for ids in unit.leaders.values() for m in ids if m not in unit.members]
     if outside:
         listed = ", ".join(outside)
-        raise _error(
-            f"người được giao chức danh không có trong danh sách hội viên: {listed}",
-            f"leaders not on the member list: {listed}",
+        raise EffectError(
+            Text(
+                f"người được giao chức danh không có trong danh sách hội viên: {listed}",
+                f"leaders not on the member list: {listed}",
+            )
         )
 
 
 def activate_unit(ctx: EffectContext) -> list[Unit]:
     unit = ctx.subject
     if unit.status != "proposed":
-        raise _error(
-            f"đơn vị {unit.id} đang ở trạng thái {unit.status}, không phải đề xuất",
-            f"unit {unit.id} is {unit.status}, not proposed",
+        raise EffectError(
+            Text(
+                f"đơn vị {unit.id} đang ở trạng thái {unit.status}, không phải proposed (đang đề xuất)",
+                f"unit {unit.id} is {unit.status}, not proposed",
+            )
         )
     ctx.check_members(unit.members)
     # Leaders take office only through appoint_leaders.
@@ -158,8 +163,11 @@ def activate_unit(ctx: EffectContext) -> list[Unit]:
 
 def appoint_leaders(ctx: EffectContext) -> list[Unit]:
     if "leaders" not in ctx.data:
-        raise _error(
-            "dữ liệu hồ sơ chưa nêu người giữ chức danh", "the case data names no leaders ('leaders')"
+        raise EffectError(
+            Text(
+                "dữ liệu hồ sơ chưa nêu người giữ chức danh ('leaders')",
+                "the case data names no leaders ('leaders')",
+            )
         )
     unit = attrs.evolve(ctx.unit(ctx.subject.id), leaders=ctx.subject.leaders, term_start=ctx.today)
     _leaders_on_roster(unit)
@@ -189,10 +197,13 @@ def merge_units(ctx: EffectContext) -> list[Unit]:
     for unit_id in ctx.ids("absorb"):
         absorbed = ctx.unit(unit_id)
         if absorbed.id == target.id or absorbed.level != target.level or absorbed.status != "active":
-            raise _error(
-                f"không thể sáp nhập {unit_id} ({absorbed.level}, {absorbed.status}) vào {target.id}",
-                f"cannot merge {unit_id} ({absorbed.level}, {absorbed.status}) into {target.id}: "
-                f"only other active units of level {target.level} can be absorbed",
+            raise EffectError(
+                Text(
+                    f"không thể sáp nhập {unit_id} ({absorbed.level}, {absorbed.status}) vào {target.id}: "
+                    f"chỉ sáp nhập được đơn vị khác cùng cấp {target.level} đang hoạt động",
+                    f"cannot merge {unit_id} ({absorbed.level}, {absorbed.status}) into {target.id}: "
+                    f"only other active units of level {target.level} can be absorbed",
+                )
             )
         members.extend(absorbed.members)
         out.append(attrs.evolve(absorbed, status="merged", successor=target.id, members=(), leaders={}))
@@ -207,24 +218,28 @@ def split_unit(ctx: EffectContext) -> list[Unit]:
         or len(parts) < _MIN_PARTS
         or not all(isinstance(p, Mapping) for p in parts)
     ):
-        raise _error(
-            "dữ liệu hồ sơ cần 'parts': ít nhất hai phần, mỗi phần có tên và danh sách hội viên",
-            "the case data needs 'parts': at least two parts, each with a name and a member list",
+        raise EffectError(
+            Text(
+                "dữ liệu hồ sơ cần 'parts': ít nhất hai phần, mỗi phần có tên và danh sách hội viên",
+                "the case data needs 'parts': at least two parts, each with a name and a member list",
+            )
         )
     taken: set[str] = set()
     out: list[Unit] = []
     for i, part in enumerate(parts, 1):
         members = part.get("members")
         if not isinstance(members, list | tuple) or not members or not isinstance(part.get("name"), str):
-            raise _error(
-                f"phần {i} cần tên và danh sách hội viên", f"part {i} needs a name and a member list"
+            raise EffectError(
+                Text(f"phần {i} cần tên và danh sách hội viên", f"part {i} needs a name and a member list")
             )
         strangers = [m for m in members if m not in source.members or m in taken]
         if strangers:
             listed = ", ".join(map(str, strangers))
-            raise _error(
-                f"phần {i}: không phải hội viên của {source.id}, hoặc đã ở phần khác: {listed}",
-                f"part {i}: not members of {source.id}, or already in another part: {listed}",
+            raise EffectError(
+                Text(
+                    f"phần {i}: không phải hội viên của {source.id}, hoặc đã ở phần khác: {listed}",
+                    f"part {i}: not members of {source.id}, or already in another part: {listed}",
+                )
             )
         taken.update(members)
         new = Unit(
@@ -247,8 +262,8 @@ def split_unit(ctx: EffectContext) -> list[Unit]:
 def reparent_units(ctx: EffectContext) -> list[Unit]:
     parent_id = ctx.data.get("new_parent")
     if not isinstance(parent_id, str):
-        raise _error(
-            "dữ liệu hồ sơ cần 'new_parent': mã đơn vị cấp trên mới", "the case data needs 'new_parent'"
+        raise EffectError(
+            Text("dữ liệu hồ sơ cần 'new_parent': mã đơn vị cấp trên mới", "the case data needs 'new_parent'")
         )
     parent = ctx.unit(parent_id)
     out = []
@@ -256,10 +271,13 @@ def reparent_units(ctx: EffectContext) -> list[Unit]:
         unit = ctx.unit(unit_id)
         allowed = ctx.hierarchy.parent_levels(unit.level)
         if parent.level not in allowed:
-            raise _error(
-                f"{unit.id} ({unit.level}) không thể trực thuộc {parent.id} ({parent.level})",
-                f"{unit.id} ({unit.level}) cannot sit under {parent.id} ({parent.level}); "
-                f"it may sit under: {', '.join(allowed)}",
+            raise EffectError(
+                Text(
+                    f"{unit.id} ({unit.level}) không thể trực thuộc {parent.id} ({parent.level}); "
+                    f"chỉ có thể trực thuộc: {', '.join(allowed)}",
+                    f"{unit.id} ({unit.level}) cannot sit under {parent.id} ({parent.level}); "
+                    f"it may sit under: {', '.join(allowed)}",
+                )
             )
         out.append(attrs.evolve(unit, parent=parent.id))
     return out
@@ -270,10 +288,16 @@ def record_rating(ctx: EffectContext) -> list[Unit]:
     scale = ctx.args.get("scale") or ctx.params.get("rating_scale")
     classes = ctx.params.get(f"rating_classes_{scale}") if scale else None
     if not isinstance(rating, str) or (isinstance(classes, tuple) and rating not in classes):
-        choices = ", ".join(map(str, classes)) if isinstance(classes, tuple) else "text"
-        raise _error(
-            f"dữ liệu hồ sơ cần 'rating' thuộc thang {scale}: {choices}",
-            f"the case data needs 'rating', one of the {scale} scale: {choices}",
+        choices = (
+            Text.same(", ".join(map(str, classes)))
+            if isinstance(classes, tuple)
+            else Text("chuỗi ký tự", "text")
+        )
+        raise EffectError(
+            Text(
+                f"dữ liệu hồ sơ cần 'rating' thuộc thang {scale}: {choices.vi}",
+                f"the case data needs 'rating', one of the {scale} scale: {choices.get('en')}",
+            )
         )
     return [attrs.evolve(ctx.unit(ctx.subject.id), rating=rating)]
 

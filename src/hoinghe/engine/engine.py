@@ -116,7 +116,12 @@ class TickReport:
 def _check_data(value: object, path: str, budget: list[int], depth: int = 0) -> None:
     budget[0] -= 1
     if budget[0] < 0 or depth > _MAX_DATA_DEPTH:
-        msg = f"case data is too large or too deep at {path} (at most {_MAX_DATA_ITEMS} values, {_MAX_DATA_DEPTH} levels)"
+        msg = Text(
+            f"dữ liệu hồ sơ quá lớn hoặc lồng quá sâu tại {path} "
+            f"(tối đa {_MAX_DATA_ITEMS} giá trị, {_MAX_DATA_DEPTH} tầng)",
+            f"case data is too large or too deep at {path} "
+            f"(at most {_MAX_DATA_ITEMS} values, {_MAX_DATA_DEPTH} levels)",
+        )
         raise ValueError(msg)
     if value is None or isinstance(value, str | bool | int | float):
         return
@@ -127,11 +132,18 @@ def _check_data(value: object, path: str, budget: list[int], depth: int = 0) -> 
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                msg = f"case data keys are text; {path} has the key {key!r}"
+                msg = Text(
+                    f"khóa trong dữ liệu hồ sơ phải là chuỗi ký tự; {path} có khóa {key!r}",
+                    f"case data keys are text; {path} has the key {key!r}",
+                )
                 raise ValueError(msg)  # noqa: TRY004 - a caller catching bad data catches ValueError
             _check_data(item, f"{path}.{key}", budget, depth + 1)
         return
-    msg = f"case data holds text, numbers, booleans, lists and maps only; {path} is a {type(value).__name__}"
+    msg = Text(
+        f"dữ liệu hồ sơ chỉ gồm chuỗi ký tự, số, giá trị đúng/sai, danh sách và bảng khóa-giá trị; "
+        f"{path} lại là {type(value).__name__}",
+        f"case data holds text, numbers, booleans, lists and maps only; {path} is a {type(value).__name__}",
+    )
     raise ValueError(msg)
 
 
@@ -150,7 +162,10 @@ def _documents(documents: Documents) -> tuple[Document, ...]:
     out: list[Document] = []
     for document in documents:
         if not isinstance(document, Document):  # a caller passing a dict of something else gets told
-            msg = f"documents are hoinghe.Document records or a mapping kind -> uri, not {document!r}"  # type: ignore[unreachable]
+            msg = Text(  # type: ignore[unreachable]
+                f"tài liệu phải là bản ghi hoinghe.Document hoặc bảng loại tài liệu -> uri, không phải {document!r}",
+                f"documents are hoinghe.Document records or a mapping kind -> uri, not {document!r}",
+            )
             raise TypeError(msg)
         out.append(document)
     return tuple(out)
@@ -243,7 +258,12 @@ class Engine:
         problems = [d for d in check_workflow(workflow, vocabulary) if d.is_error]
         problems.extend(
             Diagnostic(
-                "HNG-W009", f"effect {e.id!r} of transition {t.id!r} is not registered with the engine", "$"
+                "HNG-W010",
+                Text(
+                    f"tác động {e.id!r} của bước chuyển {t.id!r} chưa được đăng ký với Engine",
+                    f"effect {e.id!r} of transition {t.id!r} is not registered with the engine",
+                ),
+                "$",
             )
             for t in workflow.transitions
             for e in t.effects
@@ -266,7 +286,7 @@ class Engine:
         try:
             return self._current[workflow_id]
         except KeyError:
-            raise NotFound("workflow", workflow_id, known=self._current) from None
+            raise NotFound(Text("quy trình", "workflow"), workflow_id, known=self._current) from None
 
     def _version(self, version_hash: str) -> Version:
         found = self._versions.get(version_hash)
@@ -405,7 +425,10 @@ class Engine:
         spec = workflow.subject
         if isinstance(subject, Unit):
             if not spec.new:
-                msg = f"workflow {workflow.id!r} acts on an existing unit; pass its id, not a new Unit"
+                msg = Text(
+                    f"quy trình {workflow.id!r} áp dụng cho một đơn vị đã có; hãy truyền mã đơn vị, không truyền Unit mới",
+                    f"workflow {workflow.id!r} acts on an existing unit; pass its id, not a new Unit",
+                )
                 raise TypeError(msg)
             unit = attrs.evolve(subject, status="proposed", founded_on=None)
             try:
@@ -413,7 +436,9 @@ class Engine:
             except NotFound:
                 pass
             else:
-                return unit, [_subject_blocker(f"đơn vị {unit.id} đã có", f"a unit {unit.id} exists already")]
+                return unit, [
+                    _subject_blocker(Text(f"đơn vị {unit.id} đã có", f"a unit {unit.id} exists already"))
+                ]
             if unit.parent is not None:
                 parent = reader.unit(unit.parent)
                 allowed = (
@@ -424,29 +449,39 @@ class Engine:
                 if parent.level not in allowed:
                     return unit, [
                         _subject_blocker(
-                            f"{unit.level} không thể trực thuộc {parent.id} ({parent.level})",
-                            f"a {unit.level} cannot sit under {parent.id} ({parent.level}); "
-                            f"it sits under: {', '.join(allowed) or 'nothing'}",
+                            Text(
+                                f"đơn vị cấp {unit.level} không thể trực thuộc {parent.id} ({parent.level}); "
+                                f"chỉ trực thuộc được: {', '.join(allowed) or 'không cấp nào'}",
+                                f"a {unit.level} cannot sit under {parent.id} ({parent.level}); "
+                                f"it sits under: {', '.join(allowed) or 'nothing'}",
+                            )
                         )
                     ]
         else:
             if spec.new:
-                msg = f"workflow {workflow.id!r} founds a unit; pass the new hoinghe.Unit, not an id"
+                msg = Text(
+                    f"quy trình {workflow.id!r} thành lập đơn vị mới; hãy truyền hoinghe.Unit mới, không truyền mã",
+                    f"workflow {workflow.id!r} founds a unit; pass the new hoinghe.Unit, not an id",
+                )
                 raise TypeError(msg)
             unit = reader.unit(subject)
             if unit.status != "active":
                 return unit, [
                     _subject_blocker(
-                        f"đơn vị {unit.id} đang ở trạng thái {unit.status}",
-                        f"unit {unit.id} is {unit.status}, not active",
+                        Text(
+                            f"đơn vị {unit.id} đang ở trạng thái {unit.status}, không phải active (đang hoạt động)",
+                            f"unit {unit.id} is {unit.status}, not active",
+                        )
                     )
                 ]
         if unit.level not in spec.level or (spec.kind is not None and unit.kind != spec.kind):
             wanted = f"{'/'.join(spec.level)}{f' ({spec.kind})' if spec.kind else ''}"
             return unit, [
                 _subject_blocker(
-                    f"quy trình {workflow.id} áp dụng cho {wanted}; {unit.id} là {unit.level} ({unit.kind})",
-                    f"workflow {workflow.id} acts on a {wanted}; {unit.id} is a {unit.level} ({unit.kind})",
+                    Text(
+                        f"quy trình {workflow.id} áp dụng cho {wanted}; {unit.id} là {unit.level} ({unit.kind})",
+                        f"workflow {workflow.id} acts on a {wanted}; {unit.id} is a {unit.level} ({unit.kind})",
+                    )
                 )
             ]
         return unit, []
@@ -458,7 +493,7 @@ class Engine:
         try:
             subject = proposed_subject(unit, case.data) if case.data else unit
         except ValueError as exc:
-            return [_data_blocker(str(exc))]
+            return [_data_blocker(_message_of(exc))]
         first = [version.transitions[t] for t in version.machine.triggers(case.state)]
         if any(not t.by for t in first):
             return []
@@ -552,8 +587,7 @@ class Engine:
             if (repeat := self._repeat(idempotency_key, fingerprint)) is not None:
                 return repeat
         if expected_version is not None and case.version != expected_version:
-            msg = f"case {case_id} is at version {case.version}, not {expected_version}; read it again"
-            raise ConflictError(msg, expected=expected_version, actual=case.version)
+            raise _stale(case, expected_version)
         plan = self._plan(case, transition_id, who, docs, payload, writing=True)
         if not plan.verdict.allowed:
             if record_refusal:
@@ -578,8 +612,7 @@ class Engine:
         who = self._actor(actor)
         case = self.store.case(case_id)
         if expected_version is not None and case.version != expected_version:
-            msg = f"case {case_id} is at version {case.version}, not {expected_version}; read it again"
-            raise ConflictError(msg, expected=expected_version, actual=case.version)
+            raise _stale(case, expected_version)
         version = self._version(case.definition)
         transition = self._transition(version, transition_id)
         blockers: list[Blocker] = []
@@ -610,7 +643,7 @@ class Engine:
                         "approval",
                         "HNG-B006",
                         Text(
-                            f"{who.name} đã phê duyệt bước này",
+                            f"{who.name} đã phê duyệt bước {transition_id} rồi",
                             f"{who.name} approved {transition_id} already",
                         ),
                     )
@@ -637,7 +670,9 @@ class Engine:
         try:
             return version.transitions[transition_id]
         except KeyError:
-            raise NotFound("transition", transition_id, known=version.transitions) from None
+            raise NotFound(
+                Text("bước chuyển", "transition"), transition_id, known=version.transitions
+            ) from None
 
     def _plan(
         self,
@@ -667,7 +702,7 @@ class Engine:
             subject = proposed_subject(submitted, data) if data else submitted
             reader.prefetch_members(dict.fromkeys([*submitted.members, *subject.members]))
         except ValueError as exc:
-            blockers.append(_data_blocker(str(exc)))
+            blockers.append(_data_blocker(_message_of(exc)))
             return _Plan(Verdict(case.id, transition_id, actor.id, target, tuple(blockers)), case, version)
         system = actor is SYSTEM
         if transition.by and not system:
@@ -715,7 +750,11 @@ class Engine:
         try:
             facts = build_facts(reader, decision)
         except NotFound as exc:
-            blockers.append(_data_blocker(f"the member list names someone unknown: {exc}"))
+            unknown = Text(
+                f"danh sách hội viên có người không có trong dữ liệu: {exc.describe('vi')}",
+                f"the member list names someone unknown: {exc.describe('en')}",
+            )
+            blockers.append(_data_blocker(unknown))
             return
         failures = {f.rule_id: f for f in version.ruleset(decision.today).check(rules, facts)}
         for rule in rules:
@@ -752,14 +791,21 @@ class Engine:
         taken = {*transition.documents, *transition.optional_documents}
         for document in docs:
             if document.kind not in taken:
-                known = "" if document.kind in self._documents else " (the profile has no such document)"
+                known = (
+                    Text.same("")
+                    if document.kind in self._documents
+                    else Text(
+                        " (hồ sơ cấu hình không khai báo tài liệu này)", " (the profile has no such document)"
+                    )
+                )
                 out.append(
                     Blocker(
                         "document",
                         "HNG-B009",
                         Text(
-                            f"bước {transition.id} không nhận tài liệu {document.kind}",
-                            f"{transition.id} does not take a {document.kind}{known}; it takes: "
+                            f"bước {transition.id} không nhận tài liệu {document.kind}{known.vi}; bước này nhận: "
+                            f"{', '.join(sorted(taken)) or 'không nhận tài liệu nào'}",
+                            f"{transition.id} does not take a {document.kind}{known.get('en')}; it takes: "
                             f"{', '.join(sorted(taken)) or 'no documents'}",
                         ),
                         required=(document.kind,),
@@ -917,7 +963,10 @@ class Engine:
         if record is None:
             return None
         if record.fingerprint != fingerprint:
-            msg = f"idempotency key {key!r} was used for a different request (case {record.case_id})"
+            msg = Text(
+                f"khóa chống trùng lặp {key!r} đã được dùng cho một yêu cầu khác (hồ sơ {record.case_id})",
+                f"idempotency key {key!r} was used for a different request (case {record.case_id})",
+            )
             raise IdempotencyError(msg)
         case = self.store.case(record.case_id)
         if case.version == record.seq:
@@ -1114,7 +1163,7 @@ class Engine:
         case = self.store.case(case_id)
         target = self._version(to) if to is not None else self._workflow(case.workflow)
         problem = self._stranded(case, target, states or {})
-        if problem:
+        if problem is not None:
             raise MigrationError(problem)
         if target.hash == case.definition:
             return case
@@ -1147,23 +1196,33 @@ class Engine:
         running = [
             c for c in self.store.cases(workflow=workflow_id, closed=False) if c.definition != target.hash
         ]
-        problems = [p for c in running if (p := self._stranded(c, target, states or {}))]
+        problems = [p for c in running if (p := self._stranded(c, target, states or {})) is not None]
         if problems:
-            raise MigrationError("\n".join(problems))
+            raise MigrationError(Text.join("\n", problems))
         return [self.migrate(c.id, to=target.hash, states=states, actor=actor) for c in running]
 
-    def _stranded(self, case: Case, target: Version, states: Mapping[str, str]) -> str:
+    def _stranded(self, case: Case, target: Version, states: Mapping[str, str]) -> Text | None:
+        """Why moving ``case`` to ``target`` would strand it; ``None`` when it would not."""
         if target.workflow.id != case.workflow:
-            return f"case {case.id} runs {case.workflow}, not {target.workflow.id}"
+            return Text(
+                f"hồ sơ {case.id} chạy theo quy trình {case.workflow}, không phải {target.workflow.id}",
+                f"case {case.id} runs {case.workflow}, not {target.workflow.id}",
+            )
         if case.closed:
-            return f"case {case.id} is closed ({case.state}); closed cases keep their version"
+            return Text(
+                f"hồ sơ {case.id} đã kết thúc ({case.state}); hồ sơ đã kết thúc giữ nguyên phiên bản của mình",
+                f"case {case.id} is closed ({case.state}); closed cases keep their version",
+            )
         state = states.get(case.state, case.state)
         if state not in target.workflow.state_ids:
-            return (
+            return Text(
+                f"hồ sơ {case.id} đang ở trạng thái {case.state!r}, mà phiên bản {target.hash[:12]} của "
+                f"{case.workflow} không có; hãy ánh xạ sang một trong các trạng thái: "
+                f"{', '.join(target.workflow.state_ids)}",
                 f"case {case.id} is in state {case.state!r}, which version {target.hash[:12]} of {case.workflow} "
-                f"does not have; map it to one of: {', '.join(target.workflow.state_ids)}"
+                f"does not have; map it to one of: {', '.join(target.workflow.state_ids)}",
             )
-        return ""
+        return None
 
     # ------------------------------------------------------------------------------------------ batches
 
@@ -1214,12 +1273,27 @@ def _quorum_blockers(case: Case, transition: TransitionDef, required: set[str]) 
     return [Blocker("approval", "HNG-B006", text, required=tuple(sorted(bodies)))]
 
 
-def _subject_blocker(vi: str, en: str) -> Blocker:
-    return Blocker("subject", "HNG-B010", Text(vi, en))
+def _subject_blocker(message: Text) -> Blocker:
+    return Blocker("subject", "HNG-B010", message)
 
 
-def _data_blocker(message: str) -> Blocker:
-    return Blocker("data", "HNG-B008", Text(f"dữ liệu hồ sơ không hợp lệ: {message}", message))
+def _message_of(exc: Exception) -> Text:
+    """An exception's message in both languages: its :class:`Text`, or its one text in both when it has none."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Text) else Text.same(str(exc))
+
+
+def _data_blocker(message: Text) -> Blocker:
+    return Blocker("data", "HNG-B008", Text(f"dữ liệu hồ sơ không hợp lệ: {message.vi}", message.get("en")))
+
+
+def _stale(case: Case, expected: int) -> ConflictError:
+    """The conflict of a caller who saw the case at version ``expected``."""
+    message = Text(
+        f"hồ sơ {case.id} đang ở phiên bản {case.version}, không phải {expected}; hãy đọc lại hồ sơ",
+        f"case {case.id} is at version {case.version}, not {expected}; read it again",
+    )
+    return ConflictError(message, expected=expected, actual=case.version)
 
 
 def _closed(case: Case) -> Blocker:

@@ -27,6 +27,11 @@ class DecisionReader:
         self._actors: dict[str, Actor] = {}
         self._memberships: dict[str, list[Unit]] = {}
 
+    @property
+    def store(self) -> OrgReader:
+        """The store read through (a loan's facts read the other applications from it)."""
+        return self._store
+
     def unit(self, unit_id: str) -> Unit:
         found = self._units.get(unit_id)
         if found is None:

@@ -19,7 +19,8 @@ import attrs
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.engine.engine import Engine
 from hoinghe.engine.versions import Version
-from hoinghe.errors import NotFound, StorageError
+from hoinghe.errors import HoingheError, NotFound, StorageError
+from hoinghe.i18n import Language, Text
 from hoinghe.records import Case, Event, fold
 from hoinghe.storage.base import Store
 from hoinghe.storage.codec import encode, to_payload
@@ -29,6 +30,18 @@ __all__ = ["Difference", "Mismatch", "ReplayReport", "replay"]
 
 def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _as_text(value: Text | str) -> Text:
+    return value if isinstance(value, Text) else Text.same(value)
+
+
+def _said(exc: Exception) -> Text:
+    """What an exception says, in both languages: its :class:`Text`, or its one text in both when it has none."""
+    if isinstance(exc, HoingheError):
+        return exc.text
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Text) else Text.same(str(exc))
 
 
 @attrs.frozen
@@ -41,31 +54,42 @@ class Difference:
             stored JSON differs; ``events`` when the events do not rebuild a case at all (``note`` says why).
         stored: the stored value, as JSON-ready data.
         rebuilt: the value the events give, as JSON-ready data.
-        note: what is wrong, when it is not a plain difference of values.
+        note: what is wrong, when it is not a plain difference of values, in Vietnamese and English (a plain
+            string is taken as the same text in both); empty otherwise.
     """
 
     case_id: str
     field: str
     stored: Any = None
     rebuilt: Any = None
-    note: str = ""
+    note: Text = attrs.field(default=Text.same(""), converter=_as_text)
 
-    def describe(self) -> str:
-        """One line: ``case case-1: state is stored as "approved", its events give "submitted"``."""
-        if self.note:
-            return f"case {self.case_id}: {self.note}"
-        return (
-            f"case {self.case_id}: {self.field} is stored as {_shown(self.stored)}, "
-            f"its events give {_shown(self.rebuilt)}"
-        )
+    def describe(self, language: Language | None = None) -> str:
+        """One line: ``case case-1: state is stored as "approved", its events give "submitted"``.
+
+        In ``language``, else the language in force.
+        """
+        if self.note.vi:
+            line = Text(
+                f"hồ sơ {self.case_id}: {self.note.vi}", f"case {self.case_id}: {self.note.get('en')}"
+            )
+        else:
+            line = Text(
+                f"hồ sơ {self.case_id}: {self.field} được lưu là {_shown(self.stored)}, "
+                f"còn các sự kiện cho ra {_shown(self.rebuilt)}",
+                f"case {self.case_id}: {self.field} is stored as {_shown(self.stored)}, "
+                f"its events give {_shown(self.rebuilt)}",
+            )
+        return line.get(language)
 
     def to_json(self) -> dict[str, Any]:
+        """A plain dict; ``note`` in the language in force."""
         return {
             "case": self.case_id,
             "field": self.field,
             "stored": self.stored,
             "rebuilt": self.rebuilt,
-            "note": self.note,
+            "note": str(self.note),
         }
 
 
@@ -80,7 +104,8 @@ class Mismatch:
         transition: the transition the event names, if any.
         definition: the version hash the event ran on, or ``given:<workflow id>`` for a definition passed to
             :func:`replay` in place of the pinned one.
-        expected: what the definition requires.
+        expected: what the definition requires, as a clause in Vietnamese and English (a plain string is taken
+            as the same text in both).
         found: what the log holds, as a clause (``it led to 'mobilizing'``).
     """
 
@@ -89,27 +114,34 @@ class Mismatch:
     kind: str
     transition: str | None
     definition: str
-    expected: str
-    found: str
+    expected: Text = attrs.field(converter=_as_text)
+    found: Text = attrs.field(converter=_as_text)
 
-    def describe(self) -> str:
-        """One line naming the case, the event, what the definition expects and what the log holds."""
+    def describe(self, language: Language | None = None) -> str:
+        """One line naming the case, the event, what the definition expects and what the log holds.
+
+        In ``language``, else the language in force.
+        """
         what = f"{self.kind} {self.transition}" if self.transition else self.kind
         shown = self.definition if self.definition.startswith("given:") else self.definition[:12]
-        return (
-            f"case {self.case_id} event {self.seq} ({what}): definition {shown} expects {self.expected}, "
-            f"but {self.found}"
+        line = Text(
+            f"hồ sơ {self.case_id}, sự kiện {self.seq} ({what}): định nghĩa {shown} yêu cầu "
+            f"{self.expected.vi}, nhưng {self.found.vi}",
+            f"case {self.case_id} event {self.seq} ({what}): definition {shown} expects "
+            f"{self.expected.get('en')}, but {self.found.get('en')}",
         )
+        return line.get(language)
 
     def to_json(self) -> dict[str, Any]:
+        """A plain dict; ``expected`` and ``found`` in the language in force."""
         return {
             "case": self.case_id,
             "seq": self.seq,
             "kind": self.kind,
             "transition": self.transition,
             "definition": self.definition,
-            "expected": self.expected,
-            "found": self.found,
+            "expected": str(self.expected),
+            "found": str(self.found),
         }
 
 
@@ -129,18 +161,26 @@ class ReplayReport:
     def __bool__(self) -> bool:
         return self.clean
 
-    def describe(self) -> str:
-        """Every difference and mismatch, one per line, then a summary line."""
-        lines = [d.describe() for d in self.differences] + [m.describe() for m in self.mismatches]
-        plural = "s" if self.checked != 1 else ""
+    def describe(self, language: Language | None = None) -> str:
+        """Every difference and mismatch, one per line, then a summary; in ``language``, else the one in force."""
+        lines = [d.describe(language) for d in self.differences] + [
+            m.describe(language) for m in self.mismatches
+        ]
         if self.clean:
-            lines.append(f"{self.checked} case{plural} replayed: every one matches its events and definition")
-        else:
-            lines.append(
-                f"{self.checked} case{plural} replayed: {len(self.differences)} difference"
-                f"{'s' if len(self.differences) != 1 else ''}, {len(self.mismatches)} definition mismatch"
-                f"{'es' if len(self.mismatches) != 1 else ''}"
+            summary = Text(
+                f"đã dựng lại {self.checked} hồ sơ từ sự kiện: hồ sơ nào cũng khớp với sự kiện và định nghĩa của mình",
+                f"{self.checked} case{'s' if self.checked != 1 else ''} replayed: "
+                "every one matches its events and definition",
             )
+        else:
+            summary = Text(
+                f"đã dựng lại {self.checked} hồ sơ từ sự kiện: {len(self.differences)} chỗ khác biệt, "
+                f"{len(self.mismatches)} chỗ không khớp với định nghĩa",
+                f"{self.checked} case{'s' if self.checked != 1 else ''} replayed: {len(self.differences)} difference"
+                f"{'s' if len(self.differences) != 1 else ''}, {len(self.mismatches)} definition mismatch"
+                f"{'es' if len(self.mismatches) != 1 else ''}",
+            )
+        lines.append(summary.get(language))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -161,12 +201,12 @@ class _Definitions:
         self._store = store
         self._engine = engine
         self._given = dict(given or {})
-        self._pinned: dict[str, WorkflowDefinition | str] = {}
+        self._pinned: dict[str, WorkflowDefinition | Text] = {}
 
     def label(self, workflow_id: str, version_hash: str) -> str:
         return f"given:{workflow_id}" if workflow_id in self._given else version_hash
 
-    def of(self, case: Case, version_hash: str) -> WorkflowDefinition | str:
+    def of(self, case: Case, version_hash: str) -> WorkflowDefinition | Text:
         """The definition, or why it cannot be had (a version the store does not keep, or a damaged one)."""
         given = self._given.get(case.workflow)
         if given is not None:
@@ -179,9 +219,16 @@ class _Definitions:
                 else:
                     found = Version.from_record(self._store.version(version_hash)).workflow
             except NotFound:
-                found = f"the store keeps no definition version {version_hash[:12]}"
+                found = Text(
+                    f"kho dữ liệu không lưu phiên bản định nghĩa {version_hash[:12]}",
+                    f"the store keeps no definition version {version_hash[:12]}",
+                )
             except (StorageError, ValueError) as exc:
-                found = f"definition version {version_hash[:12]} cannot be read: {exc}"
+                said = _said(exc)
+                found = Text(
+                    f"không đọc được phiên bản định nghĩa {version_hash[:12]}: {said.vi}",
+                    f"definition version {version_hash[:12]} cannot be read: {said.get('en')}",
+                )
             self._pinned[version_hash] = found
         return found
 
@@ -192,53 +239,100 @@ def _check_event(
     """Every way ``event`` disagrees with ``workflow``, given the event before it."""
     out: list[Mismatch] = []
 
-    def mismatch(expected: str, found: str) -> None:
+    def mismatch(expected: Text, found: Text) -> None:
         out.append(Mismatch(event.case_id, event.seq, event.kind, event.transition, label, expected, found))
 
     before = previous.state if previous is not None else None
     if event.kind == "opened":
         if event.state != workflow.initial:
-            mismatch(f"a case to open in {workflow.initial!r}", f"it opened in {event.state!r}")
+            mismatch(
+                Text(
+                    f"hồ sơ mở ở trạng thái {workflow.initial!r}", f"a case to open in {workflow.initial!r}"
+                ),
+                Text(f"hồ sơ đã mở ở {event.state!r}", f"it opened in {event.state!r}"),
+            )
     elif event.kind == "fired":
         transitions = {t.id: t for t in workflow.transitions}
         transition = transitions.get(event.transition or "")
         if event.from_state != before:
             mismatch(
-                f"{event.transition} to start from {before!r}, the state before",
-                f"it started from {event.from_state!r}",
+                Text(
+                    f"bước {event.transition} bắt đầu từ {before!r}, trạng thái ngay trước đó",
+                    f"{event.transition} to start from {before!r}, the state before",
+                ),
+                _started_from(event),
             )
         if transition is None:
             mismatch(
-                f"one of its transitions ({', '.join(transitions) or 'none'})",
-                f"the log names {event.transition!r}",
+                Text(
+                    f"một trong các bước chuyển của nó ({', '.join(transitions) or 'không có'})",
+                    f"one of its transitions ({', '.join(transitions) or 'none'})",
+                ),
+                Text(f"nhật ký ghi {event.transition!r}", f"the log names {event.transition!r}"),
             )
         else:
             if event.from_state not in transition.from_:
                 mismatch(
-                    f"{transition.id} to fire from {', '.join(map(repr, transition.from_))}",
-                    f"it fired from {event.from_state!r}",
+                    Text(
+                        f"bước {transition.id} chỉ thực hiện từ {', '.join(map(repr, transition.from_))}",
+                        f"{transition.id} to fire from {', '.join(map(repr, transition.from_))}",
+                    ),
+                    Text(
+                        f"bước này đã thực hiện từ {event.from_state!r}",
+                        f"it fired from {event.from_state!r}",
+                    ),
                 )
             if event.state != transition.to:
                 mismatch(
-                    f"{transition.id} to lead from {event.from_state!r} to {transition.to!r}",
-                    f"it led to {event.state!r}",
+                    Text(
+                        f"bước {transition.id} dẫn từ {event.from_state!r} đến {transition.to!r}",
+                        f"{transition.id} to lead from {event.from_state!r} to {transition.to!r}",
+                    ),
+                    Text(f"bước này đã dẫn đến {event.state!r}", f"it led to {event.state!r}"),
                 )
     elif event.kind == "migrated":
         if event.from_state != before:
             mismatch(
-                f"the migration to start from {before!r}, the state before",
-                f"it started from {event.from_state!r}",
+                Text(
+                    f"việc chuyển phiên bản bắt đầu từ {before!r}, trạng thái ngay trước đó",
+                    f"the migration to start from {before!r}, the state before",
+                ),
+                _started_from(event),
             )
     elif event.state != before:
-        mismatch(f"the {event.kind} event to leave the case in {before!r}", f"it moved to {event.state!r}")
+        mismatch(
+            Text(
+                f"sự kiện {event.kind} giữ hồ sơ ở {before!r}",
+                f"the {event.kind} event to leave the case in {before!r}",
+            ),
+            Text(f"hồ sơ đã chuyển sang {event.state!r}", f"it moved to {event.state!r}"),
+        )
     if event.state not in workflow.state_ids:
-        mismatch(f"one of its states ({', '.join(workflow.state_ids)})", f"the log has {event.state!r}")
+        mismatch(
+            Text(
+                f"một trong các trạng thái của nó ({', '.join(workflow.state_ids)})",
+                f"one of its states ({', '.join(workflow.state_ids)})",
+            ),
+            Text(f"nhật ký ghi {event.state!r}", f"the log has {event.state!r}"),
+        )
     elif event.final != (event.state in workflow.final):
         mismatch(
-            f"{event.state!r} to be {'final' if event.state in workflow.final else 'not final'}",
-            f"the log says final={str(event.final).lower()}",
+            Text(
+                f"{event.state!r} {'là' if event.state in workflow.final else 'không phải là'} trạng thái kết thúc",
+                f"{event.state!r} to be {'final' if event.state in workflow.final else 'not final'}",
+            ),
+            Text(
+                f"nhật ký ghi final={str(event.final).lower()}",
+                f"the log says final={str(event.final).lower()}",
+            ),
         )
     return out
+
+
+def _started_from(event: Event) -> Text:
+    return Text(
+        f"sự kiện ghi trạng thái trước là {event.from_state!r}", f"it started from {event.from_state!r}"
+    )
 
 
 def _check_definitions(case: Case, events: Sequence[Event], definitions: _Definitions) -> list[Mismatch]:
@@ -251,7 +345,7 @@ def _check_definitions(case: Case, events: Sequence[Event], definitions: _Defini
             pinned = event.definition
         label = definitions.label(case.workflow, pinned)
         workflow = definitions.of(case, pinned)
-        if isinstance(workflow, str):
+        if isinstance(workflow, Text):
             if pinned not in unreadable:  # once per version, not once per event
                 unreadable.add(pinned)
                 out.append(
@@ -261,7 +355,7 @@ def _check_definitions(case: Case, events: Sequence[Event], definitions: _Defini
                         event.kind,
                         event.transition,
                         label,
-                        "its definition version to be readable",
+                        Text("phiên bản định nghĩa của nó đọc được", "its definition version to be readable"),
                         workflow,
                     )
                 )
@@ -273,8 +367,8 @@ def _check_definitions(case: Case, events: Sequence[Event], definitions: _Defini
                     event.kind,
                     event.transition,
                     label,
-                    f"a definition of {case.workflow}",
-                    f"it is one of {workflow.id}",
+                    Text(f"một định nghĩa của {case.workflow}", f"a definition of {case.workflow}"),
+                    Text(f"nó là định nghĩa của {workflow.id}", f"it is one of {workflow.id}"),
                 )
             )
         else:
@@ -334,7 +428,11 @@ def replay(
         try:
             rebuilt = fold(events)
         except ValueError as exc:
-            note = f"its {len(events)} events do not rebuild it: {exc}"
+            said = _said(exc)
+            note = Text(
+                f"{len(events)} sự kiện của hồ sơ không dựng lại được hồ sơ: {said.vi}",
+                f"its {len(events)} events do not rebuild it: {said.get('en')}",
+            )
             differences.append(Difference(case.id, "events", case.version, None, note))
         else:
             differences.extend(_differences(case, rebuilt))

@@ -43,8 +43,8 @@ class Blocker:
     explanation: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
 
-    def describe(self, language: Language = "vi") -> str:
-        """One line: ``HNG-B005 MEM-02: <message> [205-HD/HNDTW, II]``."""
+    def describe(self, language: Language | None = None) -> str:
+        """One line, ``HNG-B005 MEM-02: <message> [205-HD/HNDTW, II]``, in ``language`` (else the one in force)."""
         head = f"{self.code} {self.rule_id}: " if self.rule_id else f"{self.code} "
         cite = f" [{self.citation}]" if self.citation is not None else ""
         return f"{head}{self.message.get(language)}{cite}"
@@ -79,8 +79,8 @@ class Verdict:
     def __bool__(self) -> bool:
         return self.allowed
 
-    def describe(self, language: Language = "vi") -> str:
-        """Every blocker, one per line; ``""`` when the transition may fire."""
+    def describe(self, language: Language | None = None) -> str:
+        """Every blocker, one per line, in ``language`` (else the one in force); ``""`` when it may fire."""
         return "\n".join(b.describe(language) for b in self.blockers)
 
 
@@ -99,15 +99,22 @@ class Option:
 
 
 class Refused(HoingheError):
-    """The transition may not fire; ``verdict`` holds every blocker.  Nothing was written (unless recorded)."""
+    """The transition may not fire; ``verdict`` holds every blocker.  Nothing was written (unless recorded).
+
+    Its message names the case, the transition and the actor, then every blocker on a line of its own, in both
+    languages: ``str(refused)`` shows the language in force.
+    """
 
     code = "HNG-E004"
 
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
-        lines = [b.describe("en") for b in verdict.blockers]
-        head = f"case {verdict.case_id}: {verdict.transition!r} refused for {verdict.actor}"
-        super().__init__("\n  ".join([head, *lines]))
+        head = Text(
+            f"hồ sơ {verdict.case_id}: {verdict.actor} không được thực hiện bước {verdict.transition!r}",
+            f"case {verdict.case_id}: {verdict.transition!r} refused for {verdict.actor}",
+        )
+        lines = [Text(b.describe("vi"), b.describe("en")) for b in verdict.blockers]
+        super().__init__(Text.join("\n  ", [head, *lines]))
 
     @property
     def blockers(self) -> tuple[Blocker, ...]:

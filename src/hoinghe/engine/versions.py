@@ -19,6 +19,7 @@ import attrs
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import TransitionDef, WorkflowDefinition
 from hoinghe.engine._machine import CompiledMachine, compile_machine
+from hoinghe.i18n import Text
 from hoinghe.loading._converter import converter
 from hoinghe.loading.library import definition_hash
 from hoinghe.records import VersionRecord
@@ -115,7 +116,11 @@ class Version:
         packs = [converter.structure(p, RulePack) for p in record.packs]
         version = cls.of(workflow, packs)
         if version.hash != record.hash:
-            msg = f"stored definition version {record.hash[:12]} hashes to {version.hash[:12]}; the store is damaged"
+            msg = Text(
+                f"phiên bản định nghĩa {record.hash[:12]} lưu trong kho dữ liệu lại có mã băm {version.hash[:12]}; "
+                "kho dữ liệu đã bị hỏng",
+                f"stored definition version {record.hash[:12]} hashes to {version.hash[:12]}; the store is damaged",
+            )
             raise ValueError(msg)
         return version
 

@@ -37,6 +37,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from hoinghe.errors import DefinitionError, Diagnostic, HoingheError, format_path
+from hoinghe.i18n import Text
 from hoinghe.org.frozen import thaw
 from hoinghe.records import OutboxMessage
 
@@ -61,7 +62,10 @@ log = logging.getLogger("hoinghe.notify")
 
 
 class DeliveryError(HoingheError):
-    """A notification was not delivered.
+    """A notification was not delivered; the message says why, in Vietnamese and English.
+
+    hoinghe's notifiers give a :class:`~hoinghe.i18n.Text`; a plug-in may give a plain string, shown as it is in
+    both languages.
 
     Attributes:
         permanent: sending the same message again cannot succeed (an HTTP 4xx answer, no email address, every
@@ -74,7 +78,7 @@ class DeliveryError(HoingheError):
 
     def __init__(
         self,
-        message: str,
+        message: Text | str,
         *,
         permanent: bool = False,
         status: int | None = None,
@@ -114,6 +118,14 @@ def _text(value: Any, language: str) -> str:
     return ""
 
 
+def _said(exc: BaseException) -> Text:
+    """What an exception says, in both languages: its :class:`Text`, or its one text in both when it has none."""
+    if isinstance(exc, HoingheError):
+        return exc.text
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Text) else Text.same(str(exc))
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -127,7 +139,10 @@ def _recipients(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _positive(timeout: object) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        msg = f"timeout must be a positive number of seconds, not {timeout!r}"
+        msg = Text(
+            f"timeout phải là một số giây lớn hơn 0, không phải {timeout!r}",
+            f"timeout must be a positive number of seconds, not {timeout!r}",
+        )
         raise ValueError(msg)
     return float(timeout)
 
@@ -174,7 +189,10 @@ _RETRYABLE = frozenset({408, 425, 429})
 def _secret_bytes(secret: str | bytes) -> bytes:
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
     if not key:
-        msg = "the webhook secret is empty; give a secret, or none to send unsigned"
+        msg = Text(
+            "khóa bí mật (secret) của webhook đang rỗng; hãy cho một khóa, hoặc không cho khóa nào để gửi không ký",
+            "the webhook secret is empty; give a secret, or none to send unsigned",
+        )
         raise ValueError(msg)
     return key
 
@@ -209,7 +227,10 @@ def _json_body(message: OutboxMessage) -> bytes:
         )
         return text.encode("utf-8")
     except (TypeError, ValueError) as exc:
-        msg = f"the payload of {message.key} cannot be sent as JSON: {exc}"
+        msg = Text(
+            f"nội dung của {message.key} không gửi được dưới dạng JSON: {exc}",
+            f"the payload of {message.key} cannot be sent as JSON: {exc}",
+        )
         raise DeliveryError(msg, permanent=True) from exc
 
 
@@ -223,12 +244,18 @@ def _check_response(response: httpx.Response, key: str, url: str) -> None:
     if 200 <= status < 300:  # noqa: PLR2004 - the 2xx range
         return
     said = _one_line(response.text)[:200]
-    where = f"{key}: {url} answered {status} {response.reason_phrase}".rstrip() + (
-        f": {said}" if said else ""
+    reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+    tail = f": {said}" if said else ""
+    where = Text(
+        f"{key}: {url} trả lời {status}{reason}{tail}", f"{key}: {url} answered {status}{reason}{tail}"
     )
     if 300 <= status < 400:  # noqa: PLR2004 - the 3xx range
-        location = response.headers.get("Location", "nowhere")
-        msg = f"{where}; the redirect to {location} is not followed: configure the final URL"
+        found = response.headers.get("Location")
+        location = Text.same(found) if found else Text("(không có địa chỉ)", "nowhere")
+        msg = Text(
+            f"{where.vi}; không đi theo chuyển hướng tới {location.vi}: hãy cấu hình URL cuối cùng",
+            f"{where.get('en')}; the redirect to {location.get('en')} is not followed: configure the final URL",
+        )
         raise DeliveryError(msg, permanent=True, status=status)
     if status in _RETRYABLE or 500 <= status < 600:  # noqa: PLR2004 - the 5xx range
         raise DeliveryError(where, status=status, retry_after=_retry_after(response))
@@ -266,10 +293,15 @@ class WebhookNotifier:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
-            msg = f"webhook URL {url!r} is not a URL: {exc}"
+            msg = Text(
+                f"URL webhook {url!r} không phải là URL: {exc}", f"webhook URL {url!r} is not a URL: {exc}"
+            )
             raise ValueError(msg) from exc
         if parsed.scheme not in {"http", "https"} or not parsed.host:
-            msg = f"webhook URL {url!r} must be an http:// or https:// URL with a host"
+            msg = Text(
+                f"URL webhook {url!r} phải là URL http:// hoặc https:// có tên máy chủ",
+                f"webhook URL {url!r} must be an http:// or https:// URL with a host",
+            )
             raise ValueError(msg)
         self.url = str(parsed)
         self.channel = channel
@@ -295,12 +327,16 @@ class WebhookNotifier:
                 self.url, content=body, headers=headers, timeout=self.timeout, follow_redirects=False
             )
         except httpx.TimeoutException as exc:
-            msg = (
-                f"{message.key}: {self._shown} did not answer within {self.timeout:g}s ({type(exc).__name__})"
+            msg = Text(
+                f"{message.key}: {self._shown} không trả lời trong {self.timeout:g} giây ({type(exc).__name__})",
+                f"{message.key}: {self._shown} did not answer within {self.timeout:g}s ({type(exc).__name__})",
             )
             raise DeliveryError(msg) from exc
         except httpx.TransportError as exc:
-            msg = f"{message.key}: cannot reach {self._shown}: {type(exc).__name__}: {exc}"
+            msg = Text(
+                f"{message.key}: không kết nối được tới {self._shown}: {type(exc).__name__}: {exc}",
+                f"{message.key}: cannot reach {self._shown}: {type(exc).__name__}: {exc}",
+            )
             raise DeliveryError(msg) from exc
         _check_response(response, message.key, self._shown)
 
@@ -332,12 +368,20 @@ def _address(text: str) -> Address:
     try:
         header = policy.default.header_factory("To", text)
     except (IndexError, HeaderParseError) as exc:  # the stdlib parser trips on some malformed input (``a@``)
-        msg = f"{text!r} is not an email address"
+        msg = Text(f"{text!r} không phải là địa chỉ email", f"{text!r} is not an email address")
         raise ValueError(msg) from exc
     addresses: tuple[Address, ...] = header.addresses
     if len(addresses) != 1 or header.defects or not addresses[0].domain:
-        problems = "; ".join(str(d) for d in header.defects) or "one address with a domain expected"
-        msg = f"{text!r} is not one email address ({problems})"
+        defects = "; ".join(str(d) for d in header.defects)
+        problems = (
+            Text.same(defects)
+            if defects
+            else Text("cần đúng một địa chỉ có tên miền", "one address with a domain expected")
+        )
+        msg = Text(
+            f"{text!r} không phải là đúng một địa chỉ email ({problems.vi})",
+            f"{text!r} is not one email address ({problems.get('en')})",
+        )
         raise ValueError(msg)
     return addresses[0]
 
@@ -383,14 +427,29 @@ def _smtp_error(exc: OSError, key: str, where: str) -> DeliveryError:
         replies = exc.recipients.values()
         detail = "; ".join(f"{addr}: {code} {_reply(text)}" for addr, (code, text) in exc.recipients.items())
         permanent = all(500 <= code < 600 for code, _ in replies)  # noqa: PLR2004 - 5xx is "never"
-        return DeliveryError(f"{key}: {where} refused every recipient ({detail})", permanent=permanent)
+        refused = Text(
+            f"{key}: {where} từ chối mọi người nhận ({detail})",
+            f"{key}: {where} refused every recipient ({detail})",
+        )
+        return DeliveryError(refused, permanent=permanent)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"{key}: {where} does not support what is needed: {exc}", permanent=True)
+        unsupported = Text(
+            f"{key}: {where} không hỗ trợ tính năng cần dùng: {exc}",
+            f"{key}: {where} does not support what is needed: {exc}",
+        )
+        return DeliveryError(unsupported, permanent=True)
     if isinstance(exc, smtplib.SMTPResponseException):
         code = exc.smtp_code
-        said = f"{key}: {where} answered {code} {_reply(exc.smtp_error)}"
+        said = Text(
+            f"{key}: {where} trả lời {code} {_reply(exc.smtp_error)}",
+            f"{key}: {where} answered {code} {_reply(exc.smtp_error)}",
+        )
         return DeliveryError(said, permanent=500 <= code < 600, status=code)  # noqa: PLR2004 - 5xx is "never"
-    return DeliveryError(f"{key}: cannot deliver through {where}: {type(exc).__name__}: {exc}")
+    failed = Text(
+        f"{key}: không gửi được qua {where}: {type(exc).__name__}: {exc}",
+        f"{key}: cannot deliver through {where}: {type(exc).__name__}: {exc}",
+    )
+    return DeliveryError(failed)
 
 
 def _reply(text: bytes | str) -> str:
@@ -436,18 +495,26 @@ class EmailNotifier:
     ) -> None:
         given: object = port  # a configuration file may give any type
         if isinstance(given, bool) or not isinstance(given, int) or not 0 < given < 65536:  # noqa: PLR2004
-            msg = f"SMTP port must be a number from 1 to 65535, not {port!r}"
+            msg = Text(
+                f"cổng SMTP phải là một số từ 1 đến 65535, không phải {port!r}",
+                f"SMTP port must be a number from 1 to 65535, not {port!r}",
+            )
             raise ValueError(msg)
         if starttls and ssl:
-            msg = "give starttls or ssl, not both: ssl is TLS from the start, starttls upgrades a plain connection"
+            msg = Text(
+                "chỉ chọn starttls hoặc ssl, không chọn cả hai: ssl dùng TLS ngay từ đầu, "
+                "starttls nâng cấp một kết nối thường",
+                "give starttls or ssl, not both: ssl is TLS from the start, starttls upgrades a plain connection",
+            )
             raise ValueError(msg)
         if (username is None) != (password is None):
-            msg = "give username and password together"
+            msg = Text("phải cho username và password cùng lúc", "give username and password together")
             raise ValueError(msg)
         try:
             self.sender = _address(sender)
         except ValueError as exc:
-            msg = f"sender: {exc}"
+            said = _said(exc)
+            msg = Text(f"người gửi (sender): {said.vi}", f"sender: {said.get('en')}")
             raise ValueError(msg) from exc
         self.host, self.port, self.channel = host, port, channel
         self.username, self._password = username, password
@@ -460,7 +527,10 @@ class EmailNotifier:
         """Email ``message`` to its recipients; raise :class:`DeliveryError` unless a recipient accepted it."""
         recipients = _addresses(message)
         if not recipients:
-            msg = f"no recipient of {message.key} has an email address"
+            msg = Text(
+                f"không người nhận nào của {message.key} có địa chỉ email",
+                f"no recipient of {message.key} has an email address",
+            )
             raise DeliveryError(msg, permanent=True)
         mail = EmailMessage()
         mail["Subject"] = _subject(message.payload, message.topic)
@@ -557,7 +627,10 @@ def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
 def _load(point: importlib.metadata.EntryPoint) -> Factory:
     factory = point.load()
     if not callable(factory):
-        msg = f"entry point {point.name} = {point.value} is not callable"
+        msg = Text(
+            f"entry point {point.name} = {point.value} không phải đối tượng gọi được",
+            f"entry point {point.name} = {point.value} is not callable",
+        )
         raise TypeError(msg)
     loaded: Factory = factory
     return loaded
@@ -583,12 +656,20 @@ def _factory(kind: str) -> Factory:
     points = _entry_points()
     if kind not in points:
         known = ", ".join(sorted({*_BUILT_IN, *points}))
-        msg = f"unknown notifier kind {kind!r}; available: {known}"
+        msg = Text(
+            f"không có loại bộ gửi thông báo {kind!r}; hiện có: {known}",
+            f"unknown notifier kind {kind!r}; available: {known}",
+        )
         raise LookupError(msg)
     try:
         return _load(points[kind])
     except Exception as exc:
-        msg = f"notifier kind {kind!r} (entry point {points[kind].value}) cannot be loaded: {type(exc).__name__}: {exc}"
+        msg = Text(
+            f"không nạp được loại bộ gửi thông báo {kind!r} (entry point {points[kind].value}): "
+            f"{type(exc).__name__}: {exc}",
+            f"notifier kind {kind!r} (entry point {points[kind].value}) cannot be loaded: "
+            f"{type(exc).__name__}: {exc}",
+        )
         raise LookupError(msg) from exc
 
 
@@ -603,14 +684,25 @@ def _option_problems(
     problems = [
         Diagnostic(
             "HNG-S001",
-            f"unknown option {name!r} for notifier kind {kind!r}; known: {', '.join(sorted(named))}",
+            Text(
+                f"loại bộ gửi thông báo {kind!r} không có tùy chọn {name!r}; các tùy chọn hợp lệ: "
+                f"{', '.join(sorted(named))}",
+                f"unknown option {name!r} for notifier kind {kind!r}; known: {', '.join(sorted(named))}",
+            ),
             format_path((*where, name)),
         )
         for name in options
         if name not in named and not any(p.kind is p.VAR_KEYWORD for p in parameters)
     ]
     problems += [
-        Diagnostic("HNG-S002", f"notifier kind {kind!r} needs option {name!r}", format_path(where))
+        Diagnostic(
+            "HNG-S002",
+            Text(
+                f"loại bộ gửi thông báo {kind!r} cần tùy chọn {name!r}",
+                f"notifier kind {kind!r} needs option {name!r}",
+            ),
+            format_path(where),
+        )
         for name, p in named.items()
         if p.default is p.empty and name not in options
     ]
@@ -623,11 +715,14 @@ def _make(
     try:
         factory = _factory(kind)
     except LookupError as exc:
-        return None, [Diagnostic("HNG-S004", str(exc), format_path((*where, "type")))]
+        return None, [Diagnostic("HNG-S004", _said(exc), format_path((*where, "type")))]
     arguments = dict(options)
     if channel is not None:
         if arguments.get("channel", channel) != channel:
-            said = f"channel {channel!r} is given twice, differently: {arguments['channel']!r} in the options"
+            said = Text(
+                f"kênh {channel!r} được khai báo hai lần, khác nhau: trong các tùy chọn là {arguments['channel']!r}",
+                f"channel {channel!r} is given twice, differently: {arguments['channel']!r} in the options",
+            )
             return None, [Diagnostic("HNG-S004", said, format_path((*where, "channel")))]
         arguments["channel"] = channel
     problems = _option_problems(factory, kind, arguments, where)
@@ -638,9 +733,16 @@ def _make(
     except DefinitionError as exc:
         return None, list(exc.diagnostics)
     except (TypeError, ValueError) as exc:
-        return None, [Diagnostic("HNG-S004", f"notifier kind {kind!r}: {exc}", format_path(where))]
+        refused = _said(exc)
+        said = Text(
+            f"loại bộ gửi thông báo {kind!r}: {refused.vi}", f"notifier kind {kind!r}: {refused.get('en')}"
+        )
+        return None, [Diagnostic("HNG-S004", said, format_path(where))]
     if not isinstance(notifier, Notifier):
-        said = f"notifier kind {kind!r} made {notifier!r}, which has no channel, send() or close()"
+        said = Text(
+            f"loại bộ gửi thông báo {kind!r} tạo ra {notifier!r}, không có channel, send() hoặc close()",
+            f"notifier kind {kind!r} made {notifier!r}, which has no channel, send() or close()",
+        )
         return None, [Diagnostic("HNG-S004", said, format_path(where))]
     return notifier, []
 
@@ -673,15 +775,28 @@ def _channel_options(
         if key == "type":
             continue
         if key == "channel":
-            problems.append(Diagnostic("HNG-S001", "a channel is named by its table; remove `channel`", path))
+            said = Text(
+                "tên kênh là tên bảng của nó; hãy bỏ `channel`",
+                "a channel is named by its table; remove `channel`",
+            )
+            problems.append(Diagnostic("HNG-S001", said, path))
         elif key.endswith("_env") and key != "_env":
             name = key.removesuffix("_env")
             if name in table:
-                problems.append(Diagnostic("HNG-S004", f"give `{name}` or `{key}`, not both", path))
+                said = Text(
+                    f"chỉ cho `{name}` hoặc `{key}`, không cho cả hai", f"give `{name}` or `{key}`, not both"
+                )
+                problems.append(Diagnostic("HNG-S004", said, path))
             elif not isinstance(value, str) or not value:
-                problems.append(Diagnostic("HNG-S003", f"`{key}` must name an environment variable", path))
+                said = Text(
+                    f"`{key}` phải là tên một biến môi trường", f"`{key}` must name an environment variable"
+                )
+                problems.append(Diagnostic("HNG-S003", said, path))
             elif value not in environ:
-                said = f"environment variable {value} (named by `{key}`) is not set"
+                said = Text(
+                    f"biến môi trường {value} (do `{key}` chỉ định) chưa được đặt",
+                    f"environment variable {value} (named by `{key}`) is not set",
+                )
                 problems.append(Diagnostic("HNG-S002", said, path))
             else:
                 options[name] = environ[value]
@@ -709,19 +824,24 @@ def notifiers_from_config(
     environ = os.environ if environ is None else environ
     channels = config.get("channels", {})
     if not isinstance(channels, Mapping):
-        said = "`channels` must be a table of channel name -> options"
+        said = Text(
+            "`channels` phải là một bảng tên kênh -> tùy chọn",
+            "`channels` must be a table of channel name -> options",
+        )
         raise DefinitionError([Diagnostic("HNG-S003", said, "$.channels")])
     made: dict[str, Notifier] = {}
     problems: list[Diagnostic] = []
     for name, table in channels.items():
         where = ("channels", str(name))
         if not isinstance(table, Mapping):
-            said = f"channel {name!r} must be a table of options"
+            said = Text(
+                f"kênh {name!r} phải là một bảng tùy chọn", f"channel {name!r} must be a table of options"
+            )
             problems.append(Diagnostic("HNG-S003", said, format_path(where)))
             continue
         kind = table.get("type", name)
         if not isinstance(kind, str):
-            said = "`type` must name a kind of notifier"
+            said = Text("`type` phải là tên một loại bộ gửi thông báo", "`type` must name a kind of notifier")
             problems.append(Diagnostic("HNG-S003", said, format_path((*where, "type"))))
             continue
         options, found = _channel_options(table, where, environ)

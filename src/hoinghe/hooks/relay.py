@@ -34,7 +34,9 @@ from typing import Protocol, Self
 import attrs
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from hoinghe.errors import HoingheError
 from hoinghe.hooks.notifiers import DeliveryError, Notifier
+from hoinghe.i18n import Text
 from hoinghe.records import OutboxState, OutboxStatus
 from hoinghe.storage.base import Store
 
@@ -70,9 +72,16 @@ def _transient(exc: BaseException) -> bool:
     return not (isinstance(exc, DeliveryError) and exc.permanent)
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {text}"
+def _describe(exc: BaseException) -> Text:
+    """What a failed attempt said, in both languages; the exception's type too, unless it is a DeliveryError."""
+    if isinstance(exc, HoingheError):
+        said = exc.text
+    else:
+        first = exc.args[0] if exc.args else None
+        said = first if isinstance(first, Text) else Text.same(str(exc))
+    if not said.vi:
+        said = Text.same(type(exc).__name__)
+    return said if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: " + said
 
 
 class Relay:
@@ -222,12 +231,15 @@ class Relay:
         message = state.message
         notifier = self.notifiers.get(message.channel)
         if notifier is None:
-            known = ", ".join(sorted(self.notifiers)) or "none"
-            return DeliveryError(
-                f"no notifier for channel {message.channel!r} (this relay has: {known}); configure it and the "
-                "message goes out on its next attempt",
-                permanent=False,
+            channels = ", ".join(sorted(self.notifiers))
+            known = Text.same(channels) if channels else Text("không có kênh nào", "none")
+            said = Text(
+                f"không có bộ gửi thông báo cho kênh {message.channel!r} (relay này có: {known.vi}); "
+                "hãy cấu hình kênh đó, thông báo sẽ được gửi ở lần thử tiếp theo",
+                f"no notifier for channel {message.channel!r} (this relay has: {known.get('en')}); "
+                "configure it and the message goes out on its next attempt",
             )
+            return DeliveryError(said, permanent=False)
         retrying = Retrying(
             stop=stop_after_attempt(self.tries),
             wait=wait_random_exponential(multiplier=0.2, max=5.0),

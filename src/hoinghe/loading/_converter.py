@@ -50,21 +50,30 @@ __all__ = [
 
 
 class InvalidValue(ValueError):
-    """A value that cannot be structured; the message is meant for the person who wrote it."""
+    """A value that cannot be structured; the message is meant for the person who wrote it.
 
-    def __init__(self, message: str, code: str = "HNG-S003") -> None:
+    ``quote`` says the message ends by asking to quote the value, so the loader may show it as it was written.
+    """
+
+    def __init__(self, message: Text, code: str = "HNG-S003", *, quote: bool = False) -> None:
         super().__init__(message)
+        self.text = message
         self.code = code
+        self.quote = quote
 
 
 @attrs.frozen
 class Failure:
-    """One leaf failure: where (in YAML names), its diagnostic code, the message, and whether it is about a key."""
+    """One leaf failure: where (in YAML names), its diagnostic code, the message, and whether it is about a key.
+
+    ``quote``: the message asks to quote the value (a number or a boolean where a name is expected).
+    """
 
     path: tuple[str | int, ...]
     code: str
-    message: str
+    message: Text
     at_key: bool = False
+    quote: bool = False
 
 
 #: Caps on the number of items in a list or mapping field, by (class, field); the schema states them too.
@@ -95,51 +104,72 @@ def yaml_name(field_name: str) -> str:
     return field_name.removesuffix("_")
 
 
-def describe(value: Any) -> str:
+def describe(value: Any) -> Text:
     """How a value reads to the person who wrote it: ``the number 1.1``, ``a list``, ``the text 'x'``."""
     if value is None:
-        return "nothing (null)"
+        return Text("không có gì (null)", "nothing (null)")
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        shown = str(value).lower()
+        return Text(f"giá trị logic {shown}", f"the boolean {shown}")
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return Text(f"số {value}", f"the number {value}")
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return Text(f"văn bản {value!r}", f"the text {value!r}")
     if isinstance(value, list):
-        return "a list"
+        return Text("một danh sách", "a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+        return Text("một mapping (khóa: giá trị)", "a mapping")
+    return Text.same(type(value).__name__)
+
+
+def _expected(what: Text, value: Any, hint: Text | None = None) -> Text:
+    """``expected <what>, got <value><hint>``."""
+    got, more = describe(value), hint or Text.same("")
+    return Text(
+        f"cần {what.vi}, nhưng gặp {got.vi}{more.vi}",
+        f"expected {what.get('en')}, got {got.get('en')}{more.get('en')}",
+    )
+
+
+def _did_you_mean(guess: str) -> Text:
+    return Text(f"; có phải là {guess!r} không?", f"; did you mean {guess!r}?")
+
+
+_TEXT = Text("văn bản", "text")
 
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool | int | float) or value is None:
-        raise InvalidValue(f"expected text, got {describe(value)}; if it is a name, quote it")
-    raise InvalidValue(f"expected text, got {describe(value)}")
+        quote = Text("; nếu đó là một tên, hãy đặt nó trong dấu nháy", "; if it is a name, quote it")
+        raise InvalidValue(_expected(_TEXT, value, quote), quote=True)
+    raise InvalidValue(_expected(_TEXT, value))
 
 
 def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    hint = (
-        "; write it without quotes" if isinstance(value, str) and value.strip().lstrip("-").isdigit() else ""
-    )
-    raise InvalidValue(f"expected a whole number, got {describe(value)}{hint}")
+    quoted = isinstance(value, str) and value.strip().lstrip("-").isdigit()
+    hint = Text("; hãy viết nó không có dấu nháy", "; write it without quotes") if quoted else None
+    raise InvalidValue(_expected(Text("một số nguyên", "a whole number"), value, hint))
 
 
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    raise InvalidValue(f"expected a number, got {describe(value)}")
+    raise InvalidValue(_expected(Text("một số", "a number"), value))
 
 
 def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
-    hint = " (yes/no/on/off are text here)" if isinstance(value, str) else ""
-    raise InvalidValue(f"expected true or false, got {describe(value)}{hint}")
+    hint = (
+        Text(" (ở đây yes/no/on/off là văn bản)", " (yes/no/on/off are text here)")
+        if isinstance(value, str)
+        else None
+    )
+    raise InvalidValue(_expected(Text("true hoặc false", "true or false"), value, hint))
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
@@ -148,16 +178,25 @@ def _structure_date(value: Any, _: type) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidValue(f"expected a date written YYYY-MM-DD, got {describe(value)}")
+    raise InvalidValue(
+        _expected(Text("một ngày viết theo dạng YYYY-MM-DD", "a date written YYYY-MM-DD"), value)
+    )
 
 
 def _structure_duration(value: Any, _: type) -> Duration:
     if not isinstance(value, str):
-        raise InvalidValue(f"expected a duration such as '15 working_days', got {describe(value)}")
+        duration = Text("một khoảng thời gian như '15 working_days'", "a duration such as '15 working_days'")
+        raise InvalidValue(_expected(duration, value))
     try:
         return Duration.parse(value)
     except ValueError as exc:
-        raise InvalidValue(str(exc), "HNG-S004") from None
+        raise InvalidValue(_said(exc), "HNG-S004") from None
+
+
+def _said(exc: BaseException) -> Text:
+    """An exception's message in both languages when it carries them, else as it reads."""
+    message = exc.args[0] if exc.args else None
+    return message if isinstance(message, Text) else Text.same(str(exc))
 
 
 def _structure_param_value(value: Any, _: Any) -> ParamValue:
@@ -165,13 +204,19 @@ def _structure_param_value(value: Any, _: Any) -> ParamValue:
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise InvalidValue(f"expected a number, true/false, text or a list of text, got {describe(value)}")
+    what = Text(
+        "một số, true/false, văn bản hoặc một danh sách văn bản",
+        "a number, true/false, text or a list of text",
+    )
+    raise InvalidValue(_expected(what, value))
 
 
 def _structure_scalar(value: Any, _: Any) -> str | int | float | bool:
     if isinstance(value, bool | int | float | str):
         return value
-    raise InvalidValue(f"expected a number, true/false or text, got {describe(value)}")
+    raise InvalidValue(
+        _expected(Text("một số, true/false hoặc văn bản", "a number, true/false or text"), value)
+    )
 
 
 def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
@@ -182,8 +227,8 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
             return value
         shown = ", ".join(map(str, allowed))
         close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise InvalidValue(f"expected one of {shown}, got {describe(value)}{hint}", "HNG-S004")
+        hint = _did_you_mean(close[0]) if close else None
+        raise InvalidValue(_expected(Text(f"một trong {shown}", f"one of {shown}"), value, hint), "HNG-S004")
 
     return structure
 
@@ -220,7 +265,7 @@ class _Hooks:
                 if one_or_many and value is not None:
                     value = [value]
                 else:
-                    raise InvalidValue(f"expected a list, got {describe(value)}")
+                    raise InvalidValue(_expected(Text("một danh sách", "a list"), value))
             out, errors = [], []
             for i, item in enumerate(value):
                 try:
@@ -232,7 +277,7 @@ class _Hooks:
                     ]
                     errors.append(exc)
             if errors:
-                raise IterableValidationError("invalid items", errors, tp)
+                raise IterableValidationError(str(Text("các mục không hợp lệ", "invalid items")), errors, tp)
             return tuple(out)
 
         return structure
@@ -242,7 +287,7 @@ class _Hooks:
 
         def structure(value: Any, _: Any) -> dict[str, Any]:
             if not isinstance(value, dict):
-                raise InvalidValue(f"expected a mapping, got {describe(value)}")
+                raise InvalidValue(_expected(Text("một mapping (khóa: giá trị)", "a mapping"), value))
             out, errors = {}, []
             for key, item in value.items():
                 try:
@@ -254,7 +299,9 @@ class _Hooks:
                     ]
                     errors.append(exc)
             if errors:
-                raise IterableValidationError("invalid entries", errors, tp)
+                raise IterableValidationError(
+                    str(Text("các giá trị không hợp lệ", "invalid entries")), errors, tp
+                )
             return out
 
         return structure
@@ -262,7 +309,7 @@ class _Hooks:
     def optional(self, tp: Any) -> Callable[[Any, Any], Any]:
         inner = [a for a in get_args(tp) if a is not type(None)]
         if len(inner) != 1:
-            msg = f"no structure hook for {tp}"
+            msg = Text(f"không có hàm chuyển đổi cho {tp}", f"no structure hook for {tp}")
             raise TypeError(msg)
         (real,) = inner
 
@@ -292,9 +339,13 @@ class _Hooks:
             if shorthand is not None and isinstance(value, str):
                 return shorthand(value)
             if not isinstance(value, dict):
-                also = " or text" if shorthand is not None else ""
+                also = Text(" hoặc văn bản", " or text") if shorthand is not None else Text.same("")
+                listed, got = ", ".join(keys), describe(value)
                 raise InvalidValue(
-                    f"expected a mapping{also} with keys {', '.join(keys)}; got {describe(value)}"
+                    Text(
+                        f"cần một mapping (khóa: giá trị){also.vi} với các khóa {listed}, nhưng gặp {got.vi}",
+                        f"expected a mapping{also.get('en')} with keys {listed}; got {got.get('en')}",
+                    )
                 )
             _check_sizes(cls, value, limits)
             return inner(value, cls)
@@ -308,15 +359,22 @@ def _check_sizes(cls: type, value: dict[str, Any], limits: dict[str, int]) -> No
     for name, limit in limits.items():
         items = value.get(yaml_name(name))
         if isinstance(items, list | dict) and len(items) > limit:
-            exc = InvalidValue(f"{len(items)} items; the limit is {limit}. Split the document.", "HNG-S007")
+            exc = InvalidValue(
+                Text(
+                    f"{len(items)} mục; giới hạn là {limit}. Hãy tách tài liệu.",
+                    f"{len(items)} items; the limit is {limit}. Split the document.",
+                ),
+                "HNG-S007",
+            )
             exc.__notes__ = [cattrs.AttributeValidationNote("", name, list)]
             errors.append(exc)
     if errors:
-        raise ClassValidationError(f"too many items in {cls.__name__}", errors, cls)
+        many = Text(f"quá nhiều mục trong {cls.__name__}", f"too many items in {cls.__name__}")
+        raise ClassValidationError(str(many), errors, cls)
 
 
 _SHORTHANDS: dict[type, Callable[[str], Any]] = {
-    Text: lambda s: Text(vi=s),
+    Text: lambda s: Text(vi=s, en=None),  # a title written in Vietnamese only; English falls back to it
     StateDef: lambda s: StateDef(id=s),
     EffectRef: lambda s: EffectRef(id=s),
     RoleRef: lambda s: RoleRef(role=s),
@@ -371,7 +429,8 @@ def flatten_errors(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iter
                 note.index if isinstance(note, cattrs.IterableValidationNote) else yaml_name(note.name)
             )
             if isinstance(sub, KeyError):
-                yield Failure(path, "HNG-S002", f"required key {step!r} is missing")
+                missing = Text(f"thiếu khóa bắt buộc {step!r}", f"required key {step!r} is missing")
+                yield Failure(path, "HNG-S002", missing)
             else:
                 yield from flatten_errors(sub, (*path, step))
         for sub in without:
@@ -380,9 +439,18 @@ def flatten_errors(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iter
         known = sorted(yaml_name(a.name) for a in attrs.fields(exc.cl) if a.init)
         for key in sorted(exc.extra_fields):
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}"
-            yield Failure((*path, key), "HNG-S001", f"unknown key {key!r}; {hint}", at_key=True)
+            if close:
+                hint = _did_you_mean(close[0])
+            else:
+                allowed = ", ".join(known)
+                hint = Text(f"; các khóa được phép: {allowed}", f"; allowed keys: {allowed}")
+            unknown = Text(f"khóa không hợp lệ {key!r}", f"unknown key {key!r}") + hint
+            yield Failure((*path, key), "HNG-S001", unknown, at_key=True)
     elif isinstance(exc, InvalidValue):
-        yield Failure(path, exc.code, str(exc))
+        yield Failure(path, exc.code, exc.text, quote=exc.quote)
     else:
-        yield Failure(path, "HNG-S004", f"invalid value ({type(exc).__name__}: {exc})")
+        said, kind = _said(exc), type(exc).__name__
+        invalid = Text(
+            f"giá trị không hợp lệ ({kind}: {said.vi})", f"invalid value ({kind}: {said.get('en')})"
+        )
+        yield Failure(path, "HNG-S004", invalid)

@@ -24,6 +24,7 @@ import attrs
 import yaml
 
 from hoinghe.errors import Diagnostic, SourceLocation, format_path
+from hoinghe.i18n import Text
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Parsed", "SourceMap", "YamlLimits", "parse_yaml"]
 
@@ -41,6 +42,44 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 # A float needs a dot, as in YAML 1.1 (and in what PyYAML writes): `1e3` stays text, `1.5e3` is a number.
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+# The problems and contexts libyaml (and PyYAML) name in a syntax error, in Vietnamese; a phrase not listed here
+# is shown as the parser wrote it.
+_PHRASES_VI = {
+    "found character that cannot start any token": "gặp ký tự không thể mở đầu một phần tử",
+    "found unexpected end of stream": "tệp kết thúc khi chưa đọc xong",
+    "found unexpected document indicator": "gặp dấu hiệu tài liệu (--- hoặc ...) không đúng chỗ",
+    "mapping values are not allowed in this context": "không được đặt giá trị của khóa (dấu ':') ở đây",
+    "mapping values are not allowed here": "không được đặt giá trị của khóa (dấu ':') ở đây",
+    "could not find expected ':'": "không tìm thấy dấu ':' cần có",
+    "found a tab character that violates indentation": "gặp ký tự tab làm sai thụt lề",
+    "found a tab character where an indentation space is expected": "gặp ký tự tab ở chỗ cần dấu cách thụt lề",
+    "did not find expected alphabetic or numeric character": "không tìm thấy chữ cái hoặc chữ số cần có",
+    "did not find expected comment or line break": "không tìm thấy chú thích hoặc dấu xuống dòng cần có",
+    "block sequence entries are not allowed in this context": "không được đặt mục danh sách (-) ở đây",
+    "found unknown escape character": "gặp ký tự thoát không hợp lệ",
+    "did not find expected <document start>": "không tìm thấy phần mở đầu tài liệu cần có",
+    "did not find expected node content": "không tìm thấy giá trị cần có",
+    "did not find expected '-' indicator": "không tìm thấy dấu '-' cần có",
+    "did not find expected key": "không tìm thấy khóa cần có",
+    "did not find expected ',' or ']'": "không tìm thấy dấu ',' hoặc ']' cần có",
+    "did not find expected ',' or '}'": "không tìm thấy dấu ',' hoặc '}' cần có",
+    "while scanning a simple key": "khi đọc một khóa",
+    "while scanning for the next token": "khi đọc phần tử tiếp theo",
+    "while scanning a quoted scalar": "khi đọc một chuỗi trong dấu nháy",
+    "while scanning a block scalar": "khi đọc một chuỗi nhiều dòng",
+    "while scanning a plain scalar": "khi đọc một giá trị",
+    "while scanning an alias": "khi đọc một bí danh (*)",
+    "while scanning an anchor": "khi đọc một neo (&)",
+    "while scanning a tag": "khi đọc một thẻ (tag)",
+    "while scanning a directive": "khi đọc một chỉ thị (%)",
+    "while parsing a block collection": "khi đọc một danh sách",
+    "while parsing a block mapping": "khi đọc các khóa của một mục",
+    "while parsing a flow sequence": "khi đọc một danh sách trong ngoặc vuông",
+    "while parsing a flow mapping": "khi đọc một mục trong ngoặc nhọn",
+    "while parsing a block node": "khi đọc một giá trị",
+    "while parsing a flow node": "khi đọc một giá trị",
+}
 
 
 @attrs.frozen
@@ -126,7 +165,7 @@ class _Composer:
     def _loc(self, mark: Any) -> SourceLocation:
         return SourceLocation(self.smap.file, mark.line + 1, mark.column + 1)
 
-    def _fail(self, code: str, message: str, mark: Any, path: Iterable[str | int] = ()) -> _Stop:
+    def _fail(self, message: Text, code: str, mark: Any, path: Iterable[str | int] = ()) -> _Stop:
         self.problems.append(Diagnostic(code, message, format_path(path), self._loc(mark)))
         return _Stop()
 
@@ -135,15 +174,21 @@ class _Composer:
             self.documents += 1
             if self.documents > 1:
                 raise self._fail(
+                    Text(
+                        "một tài liệu thứ hai bắt đầu ở đây (`---`); hãy đặt mỗi tài liệu trong một tệp riêng",
+                        "a second document starts here (`---`); put each document in its own file",
+                    ),
                     "HNG-Y009",
-                    "a second document starts here (`---`); put each document in its own file",
                     event.start_mark,
                 )
             return
         if isinstance(event, yaml.AliasEvent | yaml.NodeEvent) and getattr(event, "anchor", None) is not None:
             raise self._fail(
+                Text(
+                    f"không được dùng neo và bí danh (&{event.anchor} / *{event.anchor}); hãy viết đầy đủ giá trị",
+                    f"anchors and aliases (&{event.anchor} / *{event.anchor}) are not allowed; write the value out",
+                ),
                 "HNG-Y004",
-                f"anchors and aliases (&{event.anchor} / *{event.anchor}) are not allowed; write the value out",
                 event.start_mark,
                 self._here(),
             )
@@ -162,8 +207,8 @@ class _Composer:
                 raise self._tag(event)
             if len(self.stack) >= self.limits.max_depth:
                 raise self._fail(
+                    _too_deep(self.limits.max_depth),
                     "HNG-Y006",
-                    f"nesting deeper than {self.limits.max_depth} levels; hoinghe documents need far fewer",
                     event.start_mark,
                     self._here(),
                 )
@@ -184,17 +229,24 @@ class _Composer:
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
             raise self._fail(
+                Text(
+                    f"một tài liệu có hơn {self.limits.max_nodes} giá trị",
+                    f"more than {self.limits.max_nodes} values in one document",
+                ),
                 "HNG-Y007",
-                f"more than {self.limits.max_nodes} values in one document",
                 event.start_mark,
                 self._here(),
             )
 
     def _tag(self, event: Any) -> _Stop:
         return self._fail(
+            Text(
+                f"không được dùng thẻ {event.tag!r}; hoinghe chỉ đọc dữ liệu YAML thuần (hãy bỏ thẻ, "
+                "hoặc đặt giá trị trong dấu nháy nếu đó là văn bản)",
+                f"tag {event.tag!r} is not allowed; hoinghe reads plain YAML data only (remove the tag, "
+                "or quote the value if it is text)",
+            ),
             "HNG-Y005",
-            f"tag {event.tag!r} is not allowed; hoinghe reads plain YAML data only (remove the tag, "
-            "or quote the value if it is text)",
             event.start_mark,
             self._here(),
         )
@@ -213,11 +265,10 @@ class _Composer:
             container.append(value)
         elif frame[2] is None:  # this value is a key
             if not isinstance(value, str):
-                shown = event.value if isinstance(event, yaml.ScalarEvent) else "a mapping or list"
                 self.problems.append(
                     Diagnostic(
                         "HNG-Y010",
-                        f"key {shown!r} is read as {type(value).__name__}, not text; quote it: '{shown}'",
+                        _not_text_key(value, event),
                         format_path(base),
                         SourceLocation(self.smap.file, *pos),
                     )
@@ -237,7 +288,11 @@ class _Composer:
                 self.problems.append(
                     Diagnostic(
                         "HNG-Y008",
-                        f"duplicate key {key!r}: first at line {first[0]}, again at line {key_pos[0]}; keep one",
+                        Text(
+                            f"khóa {key!r} bị trùng: lần đầu ở dòng {first[0]}, lặp lại ở dòng {key_pos[0]}; "
+                            "hãy giữ lại một",
+                            f"duplicate key {key!r}: first at line {first[0]}, again at line {key_pos[0]}; keep one",
+                        ),
                         format_path(path),
                         SourceLocation(self.smap.file, *key_pos),
                     )
@@ -261,7 +316,10 @@ def parse_yaml(data: bytes | str, file: str = "<string>", limits: YamlLimits | N
     if size > limits.max_bytes:
         diag = Diagnostic(
             "HNG-Y003",
-            f"file is {size:,} bytes; the limit is {limits.max_bytes:,} bytes (split it into several documents)",
+            Text(
+                f"tệp có {size:,} byte; giới hạn là {limits.max_bytes:,} byte (hãy tách thành nhiều tài liệu)",
+                f"file is {size:,} bytes; the limit is {limits.max_bytes:,} bytes (split it into several documents)",
+            ),
             "$",
             SourceLocation(file, 1, 1),
         )
@@ -273,7 +331,10 @@ def parse_yaml(data: bytes | str, file: str = "<string>", limits: YamlLimits | N
             line = data[: exc.start].count(b"\n") + 1
             diag = Diagnostic(
                 "HNG-Y001",
-                f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8; save the file as UTF-8",
+                Text(
+                    f"byte 0x{data[exc.start]:02x} ở vị trí {exc.start} không phải UTF-8; hãy lưu tệp dưới dạng UTF-8",
+                    f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8; save the file as UTF-8",
+                ),
                 "$",
                 SourceLocation(file, line, 1),
             )
@@ -289,23 +350,58 @@ def parse_yaml(data: bytes | str, file: str = "<string>", limits: YamlLimits | N
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
-        message = f"{problem} ({context})" if context else str(problem)
         loc = (
             SourceLocation(file, mark.line + 1, mark.column + 1)
             if mark is not None
             else SourceLocation(file, 1, 1)
         )
-        if "maximum nesting depth" in message:  # PyYAML 6.0.4 and later stop deep flow nesting in the scanner
+        if "maximum nesting depth" in str(
+            problem
+        ):  # PyYAML 6.0.4 and later stop deep flow nesting in the scanner
             depth = composer.limits.max_depth
-            message = f"nesting deeper than {depth} levels; hoinghe documents need far fewer"
             where = _flow_too_deep(text, depth)
             if where is not None:  # the same place as the composer names when the scanner lets it through
                 loc = SourceLocation(file, *where)
-            composer.problems.append(Diagnostic("HNG-Y006", message, "$", loc))
+            composer.problems.append(Diagnostic("HNG-Y006", _too_deep(depth), "$", loc))
         else:
-            composer.problems.append(Diagnostic("HNG-Y002", message, "$", loc))
+            composer.problems.append(Diagnostic("HNG-Y002", _syntax_error(str(problem), context), "$", loc))
         return Parsed(None, composer.smap, tuple(composer.problems))
     return Parsed(composer.root, composer.smap, tuple(composer.problems))
+
+
+def _too_deep(depth: int) -> Text:
+    return Text(
+        f"lồng nhau sâu hơn {depth} mức; tài liệu hoinghe chỉ cần ít hơn nhiều",
+        f"nesting deeper than {depth} levels; hoinghe documents need far fewer",
+    )
+
+
+def _not_text_key(value: Any, event: Any) -> Text:
+    """Why a mapping key that is not text is refused, and how to write it."""
+    kind = type(value).__name__
+    if isinstance(event, yaml.ScalarEvent):
+        shown = event.value
+        return Text(
+            f"khóa {shown!r} được đọc là {kind}, không phải văn bản; hãy đặt nó trong dấu nháy: '{shown}'",
+            f"key {shown!r} is read as {kind}, not text; quote it: '{shown}'",
+        )
+    if isinstance(value, list):
+        return Text(
+            "không dùng một danh sách làm khóa; khóa phải là văn bản", "a list cannot be a key; a key is text"
+        )
+    return Text(
+        "không dùng một mapping (khóa: giá trị) làm khóa; khóa phải là văn bản",
+        "a mapping cannot be a key; a key is text",
+    )
+
+
+def _syntax_error(problem: str, context: str | None) -> Text:
+    """The parser's own message as it wrote it, and in Vietnamese with the phrases :data:`_PHRASES_VI` knows."""
+    english = f"{problem} ({context})" if context else problem
+    said = _PHRASES_VI.get(problem, problem)
+    if context:
+        said += f" ({_PHRASES_VI.get(context, context)})"
+    return Text(f"lỗi cú pháp YAML: {said}", english)
 
 
 def _flow_too_deep(text: str, limit: int) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from hoinghe.definitions.profile import ProfileDef
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import DefinitionError, Diagnostic, format_path
+from hoinghe.i18n import Text
 from hoinghe.loading._converter import InvalidValue, converter, flatten_errors
 from hoinghe.loading._yaml import SourceMap, YamlLimits, parse_yaml
 
@@ -76,7 +77,9 @@ def read_document(
         try:
             data: str | bytes = source.read_bytes()
         except OSError as exc:
-            return None, [Diagnostic("HNG-Y001", f"cannot read the file: {exc.strerror or exc}", "$")]
+            reason = exc.strerror or str(exc)
+            unread = Text(f"không đọc được tệp: {reason}", f"cannot read the file: {reason}")
+            return None, [Diagnostic("HNG-Y001", unread, "$")]
     else:
         data = source
     parsed = parse_yaml(data, file or "<string>", limits)
@@ -86,18 +89,32 @@ def read_document(
     if parsed.value is None and diagnostics:
         return None, diagnostics
     if not isinstance(value, dict):
-        shown = "empty" if value is None else f"a {type(value).__name__}"
-        msg = f"a hoinghe document is a mapping starting with `hoinghe: 1` and `kind:`; this one is {shown}"
+        kind_of = type(value).__name__
+        shown = Text("rỗng", "empty") if value is None else Text(f"là một {kind_of}", f"a {kind_of}")
+        msg = Text(
+            f"một tài liệu hoinghe là một mapping (khóa: giá trị) bắt đầu bằng `hoinghe: 1` và `kind:`; "
+            f"tài liệu này {shown.vi}",
+            f"a hoinghe document is a mapping starting with `hoinghe: 1` and `kind:`; this one is {shown.get('en')}",
+        )
         return None, [*diagnostics, Diagnostic("HNG-S006", msg, "$", smap.locate("$"))]
     value = dict(value)
     version = value.pop("hoinghe", None)
     kind = value.pop("kind", None)
     if version != FORMAT_VERSION:
-        got = "missing" if version is None else repr(smap.plain.get("$.hoinghe", version))
-        msg = f"`hoinghe:` must be {FORMAT_VERSION} (the format version this release reads); it is {got}"
+        got = _missing() if version is None else Text.same(repr(smap.plain.get("$.hoinghe", version)))
+        msg = Text(
+            f"`hoinghe:` phải là {FORMAT_VERSION} (phiên bản định dạng mà bản phát hành này đọc được); "
+            f"giá trị hiện có: {got.vi}",
+            f"`hoinghe:` must be {FORMAT_VERSION} (the format version this release reads); it is {got.get('en')}",
+        )
         diagnostics.append(Diagnostic("HNG-S005", msg, "$.hoinghe", smap.locate("$.hoinghe")))
     if kind not in KINDS:
-        msg = f"`kind:` must be one of {', '.join(KINDS)}; it is {'missing' if kind is None else repr(kind)}"
+        kinds = ", ".join(KINDS)
+        got = _missing() if kind is None else Text.same(repr(kind))
+        msg = Text(
+            f"`kind:` phải là một trong {kinds}; giá trị hiện có: {got.vi}",
+            f"`kind:` must be one of {kinds}; it is {got.get('en')}",
+        )
         diagnostics.append(Diagnostic("HNG-S006", msg, "$.kind", smap.locate("$.kind")))
         return None, diagnostics
     if any(d.is_error for d in diagnostics):
@@ -109,11 +126,15 @@ def read_document(
             path = format_path(failure.path)
             message = failure.message
             raw = smap.plain.get(path)
-            if raw is not None and "quote it" in message:
-                message = f"{message}: '{raw}'"
+            if raw is not None and failure.quote:
+                message += Text.same(f": '{raw}'")
             diagnostics.append(Diagnostic(failure.code, message, path, smap.locate(path, key=failure.at_key)))
         return None, diagnostics
     return Document(kind, definition, smap), diagnostics
+
+
+def _missing() -> Text:
+    return Text("(thiếu)", "missing")
 
 
 def load_document(source: str | bytes | Path, *, file: str | None = None) -> Document:

@@ -18,6 +18,7 @@ from hoinghe.definitions.profile import DocumentDef, Profile, ProfileDef, RoleDe
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import DefinitionError, Diagnostic, NotFound
+from hoinghe.i18n import Text
 from hoinghe.loading._converter import converter
 from hoinghe.loading._yaml import SourceMap
 from hoinghe.loading.documents import Definition, Document, DocumentKind, read_document
@@ -29,6 +30,13 @@ __all__ = ["YAML_SUFFIXES", "Library", "definition_hash", "shipped_path"]
 YAML_SUFFIXES = (".yaml", ".yml")
 # Diagnostics whose truth depends on the profile a workflow is checked in; they name the profile.
 _PROFILE_DEPENDENT = {"HNG-W006", "HNG-W007", "HNG-W008", "HNG-W009", "HNG-W010", "HNG-W015"}
+# What each kind of document is called in messages.
+_KIND_NAMES: dict[str, Text] = {
+    "profile": Text("hồ sơ cấu hình", "profile"),
+    "workflow": Text("quy trình", "workflow"),
+    "rules": Text("bộ quy tắc", "rule pack"),
+    "plan": Text("kế hoạch", "plan"),
+}
 
 
 def shipped_path() -> Path:
@@ -56,7 +64,8 @@ def _files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Diagnostic | Non
         elif path.is_file():
             yield path, None
         else:
-            yield path, Diagnostic("HNG-Y001", f"no such file or folder: {path}", "$")
+            nothing = Text(f"không có tệp hoặc thư mục: {path}", f"no such file or folder: {path}")
+            yield path, Diagnostic("HNG-Y001", nothing, "$")
 
 
 @attrs.frozen
@@ -109,13 +118,12 @@ class Library:
             if key in seen:
                 first = seen[key]
                 loc = first.source_map.locate("$.id")
-                diagnostics.append(
-                    document.locate(
-                        Diagnostic(
-                            "HNG-S008", f"{document.kind} {document.id!r} is also defined at {loc}", "$.id"
-                        )
-                    )
+                kind = _KIND_NAMES[document.kind]
+                twice = Text(
+                    f"{kind.vi} {document.id!r} cũng được định nghĩa ở {loc}",
+                    f"{kind.get('en')} {document.id!r} is also defined at {loc}",
                 )
+                diagnostics.append(document.locate(Diagnostic("HNG-S008", twice, "$.id")))
                 continue
             seen[key] = document
             documents.append(document)
@@ -144,9 +152,7 @@ class Library:
         found = self._index.get((kind, doc_id))
         if found is not None:
             return found
-        raise NotFound(
-            {"rules": "rule pack"}.get(kind, kind), doc_id, known=(d.id for d in self.of_kind(kind))
-        )
+        raise NotFound(_KIND_NAMES[kind], doc_id, known=(d.id for d in self.of_kind(kind)))
 
     def profile(self, profile_id: str) -> Profile:
         """The resolved profile; :class:`~hoinghe.errors.DefinitionError` if it, or anything it uses, is invalid."""
@@ -202,14 +208,15 @@ class Library:
             try:
                 parent = self.get("profile", pdef.extends)
             except NotFound as exc:
-                return [], [doc.locate(Diagnostic("HNG-P003", f"extends {exc}", "$.extends"))]
+                unknown = Text(f"extends: {exc.text.vi}", f"extends {exc.text.get('en')}")
+                return [], [doc.locate(Diagnostic("HNG-P003", unknown, "$.extends"))]
             if parent in chain:
                 names = " -> ".join(d.id for d in [*chain, parent])
-                return [], [
-                    doc.locate(
-                        Diagnostic("HNG-P003", f"profiles extend each other in a cycle: {names}", "$.extends")
-                    )
-                ]
+                cycle = Text(
+                    f"các hồ sơ cấu hình kế thừa nhau thành vòng lặp: {names}",
+                    f"profiles extend each other in a cycle: {names}",
+                )
+                return [], [doc.locate(Diagnostic("HNG-P003", cycle, "$.extends"))]
             doc = parent
 
     def _packs_of(self, profile_id: str) -> list[str]:
@@ -246,7 +253,11 @@ class Library:
                 top.locate(
                     Diagnostic(
                         "HNG-P004",
-                        "no hierarchy: give `hierarchy:` or `extends:` a profile that has one",
+                        Text(
+                            "không có hệ thống cấp: hãy khai báo `hierarchy:`, hoặc dùng `extends:` để kế thừa một "
+                            "hồ sơ cấu hình có hệ thống cấp",
+                            "no hierarchy: give `hierarchy:` or `extends:` a profile that has one",
+                        ),
                         "$",
                     )
                 )
@@ -261,7 +272,7 @@ class Library:
                 pack = self.get("rules", pack_id).definition
             except NotFound as exc:
                 index = owner.definition.rules.index(pack_id)  # type: ignore[union-attr]
-                problems.append(owner.locate(Diagnostic("HNG-P002", f"{exc}", f"$.rules[{index}]")))
+                problems.append(owner.locate(Diagnostic("HNG-P002", exc.text, f"$.rules[{index}]")))
                 continue
             assert isinstance(pack, RulePack)  # noqa: S101
             rule_packs.append(pack)
@@ -272,7 +283,7 @@ class Library:
                 wf = self.get("workflow", wf_id).definition
             except NotFound as exc:
                 index = owner.definition.workflows.index(wf_id)  # type: ignore[union-attr]
-                problems.append(owner.locate(Diagnostic("HNG-P001", f"{exc}", f"$.workflows[{index}]")))
+                problems.append(owner.locate(Diagnostic("HNG-P001", exc.text, f"$.workflows[{index}]")))
                 continue
             assert isinstance(wf, WorkflowDefinition)  # noqa: S101
             wfs.append(wf)
@@ -303,11 +314,12 @@ class Library:
             rules={r.id for pack in profile.rule_packs for r in pack.rules},
             effects={*BUILTIN_EFFECTS, *profile.effects},
         )
+        in_profile = Text(f" (hồ sơ cấu hình {profile.id})", f" (profile {profile.id})")
         for wf in profile.workflows:
             doc = self.get("workflow", wf.id)
             for found in check_workflow(wf, vocabulary):
                 named = (
-                    attrs.evolve(found, message=f"{found.message} (profile {profile.id})")
+                    attrs.evolve(found, message=found.message + in_profile)
                     if found.code in _PROFILE_DEPENDENT
                     else found
                 )
@@ -321,24 +333,28 @@ class Library:
 def _check_declarations(doc: Document, profile: Profile) -> Iterator[Diagnostic]:
     pdef = doc.definition
     assert isinstance(pdef, ProfileDef)  # noqa: S101
-    groups: list[tuple[str, Sequence[RoleDef | DocumentDef]]] = [
-        ("roles", pdef.roles),
-        ("documents", pdef.documents),
+    groups: list[tuple[str, Text, Sequence[RoleDef | DocumentDef]]] = [
+        ("roles", Text("vai trò", "role"), pdef.roles),
+        ("documents", Text("tài liệu", "document"), pdef.documents),
     ]
-    for field, items in groups:
+    for field, what, items in groups:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
-                yield doc.locate(
-                    Diagnostic(
-                        "HNG-W002", f"{field[:-1]} {item.id!r} is declared twice", f"$.{field}[{i}].id"
-                    )
+                twice = Text(
+                    f"{what.vi} {item.id!r} được khai báo hai lần",
+                    f"{what.get('en')} {item.id!r} is declared twice",
                 )
+                yield doc.locate(Diagnostic("HNG-W002", twice, f"$.{field}[{i}].id"))
             seen.add(item.id)
+    levels = ", ".join(profile.hierarchy.ids)
     for i, role in enumerate(pdef.roles):
         for j, level in enumerate(role.levels):
             if level not in profile.hierarchy:
-                msg = f"role {role.id!r} is held at level {level!r}, which the hierarchy lacks ({', '.join(profile.hierarchy.ids)})"
+                msg = Text(
+                    f"vai trò {role.id!r} được giữ ở cấp {level!r}, nhưng hệ thống cấp không có cấp này ({levels})",
+                    f"role {role.id!r} is held at level {level!r}, which the hierarchy lacks ({levels})",
+                )
                 yield doc.locate(Diagnostic("HNG-W007", msg, f"$.roles[{i}].levels[{j}]"))
 
 
@@ -358,50 +374,85 @@ def _check_plan(doc: Document) -> Iterator[Diagnostic]:  # noqa: C901 - one chec
     plan = doc.definition
     assert isinstance(plan, PlanDef)  # noqa: S101
     if plan.deadline < plan.start:
-        msg = f"the deadline {plan.deadline} comes before the start {plan.start}"
+        msg = Text(
+            f"hạn chót {plan.deadline} sớm hơn ngày bắt đầu {plan.start}",
+            f"the deadline {plan.deadline} comes before the start {plan.start}",
+        )
         yield doc.locate(Diagnostic("HNG-W017", msg, "$.deadline"))
     seen: set[str] = set()
     for i, target in enumerate(plan.targets):
         if target.id in seen:
-            yield doc.locate(
-                Diagnostic("HNG-W017", f"target id {target.id!r} is used twice", f"$.targets[{i}].id")
+            twice = Text(
+                f"mã chỉ tiêu {target.id!r} bị dùng hai lần", f"target id {target.id!r} is used twice"
             )
+            yield doc.locate(Diagnostic("HNG-W017", twice, f"$.targets[{i}].id"))
         seen.add(target.id)
         if target.min < 0 or (target.max is not None and target.max < target.min):
-            msg = f"target {target.id!r}: min {target.min} and max {target.max} do not make a range"
+            msg = Text(
+                f"chỉ tiêu {target.id!r}: min {target.min} và max {target.max} không tạo thành một khoảng",
+                f"target {target.id!r}: min {target.min} and max {target.max} do not make a range",
+            )
             yield doc.locate(Diagnostic("HNG-W017", msg, f"$.targets[{i}].max"))
         if target.level == target.per:
-            msg = f"target {target.id!r} counts {target.level} units per {target.per}: name a level above it"
+            msg = Text(
+                f"chỉ tiêu {target.id!r} đếm đơn vị cấp {target.level} trên mỗi đơn vị cấp {target.per}: "
+                "hãy ghi ở `per` một cấp cao hơn",
+                f"target {target.id!r} counts {target.level} units per {target.per}: name a level above it",
+            )
             yield doc.locate(Diagnostic("HNG-W017", msg, f"$.targets[{i}].per"))
     if not 1 <= plan.report_months <= 12:  # noqa: PLR2004 - a year at most
-        yield doc.locate(
-            Diagnostic("HNG-W017", f"report_months is {plan.report_months}; give 1 to 12", "$.report_months")
+        months = Text(
+            f"report_months là {plan.report_months}; hãy cho một giá trị từ 1 đến 12",
+            f"report_months is {plan.report_months}; give 1 to 12",
         )
+        yield doc.locate(Diagnostic("HNG-W017", months, "$.report_months"))
     for name in ("members_informed", "cadres_informed", "leaders_trained"):
         share = getattr(plan.coverage, name)
         if not 0.0 <= share <= 1.0:
-            msg = f"coverage {name} is {share}; give a share between 0 and 1 (1.0 is 100%)"
+            msg = Text(
+                f"coverage {name} là {share}; hãy cho một tỉ lệ từ 0 đến 1 (1.0 là 100%)",
+                f"coverage {name} is {share}; give a share between 0 and 1 (1.0 is 100%)",
+            )
             yield doc.locate(Diagnostic("HNG-W017", msg, f"$.coverage.{name}"))
     seen.clear()
     for i, criterion in enumerate(plan.emulation):
         where = f"$.emulation[{i}]"
         if criterion.id in seen:
-            msg = f"emulation criterion id {criterion.id!r} is used twice"
+            msg = Text(
+                f"mã tiêu chí thi đua {criterion.id!r} bị dùng hai lần",
+                f"emulation criterion id {criterion.id!r} is used twice",
+            )
             yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.id"))
         seen.add(criterion.id)
         if criterion.measure not in MEASURES:
             close = difflib.get_close_matches(criterion.measure, MEASURES, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            msg = f"criterion {criterion.id!r} measures {criterion.measure!r}: {hint}measures are {', '.join(MEASURES)}"
+            hint = (
+                Text(f"có phải là {close[0]!r} không? ", f"did you mean {close[0]!r}? ")
+                if close
+                else Text.same("")
+            )
+            measures = ", ".join(MEASURES)
+            msg = Text(
+                f"tiêu chí {criterion.id!r} đo {criterion.measure!r}: {hint.vi}các đại lượng đo được là {measures}",
+                f"criterion {criterion.id!r} measures {criterion.measure!r}: {hint.get('en')}measures are {measures}",
+            )
             yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.measure"))
         if not (math.isfinite(criterion.weight) and criterion.weight > 0):
-            msg = f"criterion {criterion.id!r} has weight {criterion.weight}; give a positive number"
+            msg = Text(
+                f"tiêu chí {criterion.id!r} có trọng số {criterion.weight}; hãy cho một số dương",
+                f"criterion {criterion.id!r} has weight {criterion.weight}; give a positive number",
+            )
             yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.weight"))
         if criterion.measure == "good_ratings" and not criterion.ratings:
-            msg = (
-                f"criterion {criterion.id!r} measures good_ratings: list the good rating classes in `ratings`"
+            msg = Text(
+                f"tiêu chí {criterion.id!r} đo good_ratings: hãy liệt kê trong `ratings` các mức xếp loại "
+                "được tính là tốt",
+                f"criterion {criterion.id!r} measures good_ratings: list the good rating classes in `ratings`",
             )
             yield doc.locate(Diagnostic("HNG-W018", msg, where))
         elif criterion.measure != "good_ratings" and criterion.ratings:
-            msg = f"criterion {criterion.id!r} measures {criterion.measure}, which reads no `ratings`; remove them"
+            msg = Text(
+                f"tiêu chí {criterion.id!r} đo {criterion.measure}, đại lượng này không dùng `ratings`; hãy bỏ chúng đi",
+                f"criterion {criterion.id!r} measures {criterion.measure}, which reads no `ratings`; remove them",
+            )
             yield doc.locate(Diagnostic("HNG-W018", msg, f"{where}.ratings"))

@@ -8,10 +8,11 @@ from hoinghe.definitions.profile import Profile
 from hoinghe.definitions.rulepack import RulePack
 from hoinghe.definitions.workflow import WorkflowDefinition
 from hoinghe.errors import Diagnostic, ExpressionError, SourceLocation
+from hoinghe.i18n import Text
 from hoinghe.loading.documents import Document
 from hoinghe.rules.expression import render_template
 from hoinghe.rules.packs import find_loosenings, params_in_force
-from hoinghe.rules.ruleset import compile_rule, schema_for
+from hoinghe.rules.ruleset import compile_rule, rule_problem, schema_for
 
 __all__ = ["check_notify_templates", "check_packs"]
 
@@ -58,7 +59,10 @@ def _check_pack(doc: Document, context: Sequence[Document]) -> Iterator[Diagnost
     for i, rule in enumerate(pack.rules):
         base = f"$.rules[{i}]"
         if rule.id in seen:
-            msg = f"rule id {rule.id!r} is used twice in pack {pack.id!r} (also rules[{seen[rule.id]}])"
+            msg = Text(
+                f"mã quy tắc {rule.id!r} bị dùng hai lần trong bộ quy tắc {pack.id!r} (lần kia ở rules[{seen[rule.id]}])",
+                f"rule id {rule.id!r} is used twice in pack {pack.id!r} (also rules[{seen[rule.id]}])",
+            )
             yield doc.locate(Diagnostic("HNG-R006", msg, f"{base}.id"))
         seen.setdefault(rule.id, i)
         _, errors = compile_rule(rule, pack.id, schema)
@@ -68,7 +72,7 @@ def _check_pack(doc: Document, context: Sequence[Document]) -> Iterator[Diagnost
             if part.startswith("message.") and code == "HNG-R002":
                 code = "HNG-R007"
             yield Diagnostic(
-                code, f"rule {rule.id}: {exc}", path, _expression_location(doc, path, exc.column)
+                code, rule_problem(rule.id, exc), path, _expression_location(doc, path, exc.column)
             )
 
 
@@ -77,16 +81,22 @@ def _check_layering(docs: Sequence[Document]) -> Iterator[Diagnostic]:
     for loosening in find_loosenings(packs):
         earlier, later = docs[loosening.earlier], docs[loosening.later]
         where = earlier.source_map.locate(f"$.params.{loosening.name}.value") or earlier.file
-        msg = f"pack {later.id!r} {loosening.message}; pack {earlier.id!r} sets it at {where}"
+        said = loosening.message
+        msg = Text(
+            f"bộ quy tắc {later.id!r} {said.vi}; bộ quy tắc {earlier.id!r} đặt giá trị này ở {where}",
+            f"pack {later.id!r} {said.get('en')}; pack {earlier.id!r} sets it at {where}",
+        )
         yield later.locate(Diagnostic("HNG-R004", msg, f"$.params.{loosening.name}.value"))
     owner: dict[str, Document] = {}
     for doc in docs:
         for i, rule in enumerate(_pack(doc).rules):
             first = owner.get(rule.id)
             if first is not None and first is not doc:
-                msg = (
+                msg = Text(
+                    f"mã quy tắc {rule.id!r} đã được định nghĩa trong bộ quy tắc {first.id!r}; bộ quy tắc sau chỉ "
+                    "thêm quy tắc với mã mới và thắt chặt tham số, không định nghĩa lại một quy tắc",
                     f"rule id {rule.id!r} is already defined by pack {first.id!r}; a later pack adds rules with new "
-                    "ids and tightens parameters, it does not redefine a rule"
+                    "ids and tightens parameters, it does not redefine a rule",
                 )
                 yield doc.locate(Diagnostic("HNG-R006", msg, f"$.rules[{i}].id"))
             owner.setdefault(rule.id, doc)
@@ -118,7 +128,10 @@ def check_notify_templates(doc: Document, profile: Profile) -> Iterator[Diagnost
                             code = "HNG-R007" if exc.diagnostic_code == "HNG-R002" else exc.diagnostic_code
                             yield Diagnostic(
                                 code,
-                                f"notification {field}: {exc}",
+                                Text(
+                                    f"thông báo (`{field}`): {exc.text.vi}",
+                                    f"notification {field}: {exc.text.get('en')}",
+                                ),
                                 path,
                                 _expression_location(doc, path, exc.column),
                             )

@@ -16,6 +16,7 @@ import attrs
 
 from hoinghe.definitions.rulepack import ParamValue
 from hoinghe.definitions.workflow import Duration
+from hoinghe.i18n import Text
 from hoinghe.loading._converter import _SHORTHANDS, LIMITS, ONE_OR_MANY, yaml_name
 from hoinghe.loading.documents import FORMAT_VERSION, KINDS
 
@@ -68,7 +69,7 @@ class _Builder:
             return {"type": "null"}
         if attrs.has(tp):
             return self.ref(tp)
-        msg = f"no JSON Schema for {tp!r}"
+        msg = Text(f"không có JSON Schema cho {tp!r}", f"no JSON Schema for {tp!r}")
         raise TypeError(msg)
 
     def ref(self, cls: type) -> dict[str, Any]:
@@ -120,7 +121,11 @@ def _capped(schema: dict[str, Any], limit: int) -> dict[str, Any]:
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (draft-07) of one document kind: ``profile``, ``workflow`` or ``rules``."""
     if kind not in KINDS:
-        msg = f"no document kind {kind!r}; kinds are {', '.join(KINDS)}"
+        kinds = ", ".join(KINDS)
+        msg = Text(
+            f"không có loại tài liệu {kind!r}; các loại là {kinds}",
+            f"no document kind {kind!r}; kinds are {kinds}",
+        )
         raise ValueError(msg)
     builder = _Builder()
     body = builder.object_schema(KINDS[kind])

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
+from hoinghe.org.text import Text
+
 __all__ = ["FrozenDict", "freeze", "thaw"]
 
 
@@ -20,7 +22,11 @@ class FrozenDict(dict[str, Any]):
     __slots__ = ()
 
     def _refuse(self, *_: object, **__: object) -> NoReturn:
-        msg = "this record's data cannot be changed; make a new record (attrs.evolve) or a thawed copy (thaw)"
+        msg = Text(
+            "không được sửa dữ liệu của bản ghi này; hãy tạo bản ghi mới (attrs.evolve) hoặc một bản sao sửa được"
+            " (thaw)",
+            "this record's data cannot be changed; make a new record (attrs.evolve) or a thawed copy (thaw)",
+        )
         raise TypeError(msg)
 
     __setitem__ = _refuse

@@ -59,7 +59,7 @@ class Hierarchy:
         try:
             return self.levels[self._index[level_id]]
         except KeyError:
-            raise NotFound("level", level_id, known=self._index) from None
+            raise NotFound(Text("cấp", "level"), level_id, known=self._index) from None
 
     def depth(self, level_id: str) -> int:
         """0 for the top level, growing downwards."""
@@ -83,26 +83,38 @@ def check_hierarchy(hierarchy: Hierarchy, path: str = "$.hierarchy") -> list[Dia
     """Every problem with a hierarchy: no levels, duplicate levels, parents that are not above their child."""
     out: list[Diagnostic] = []
     if not hierarchy.levels:
-        return [Diagnostic("HNG-H003", "the hierarchy has no levels; list them top first", f"{path}.levels")]
+        empty = Text(
+            "hệ thống cấp không có cấp nào; hãy liệt kê các cấp, từ cấp cao nhất xuống",
+            "the hierarchy has no levels; list them top first",
+        )
+        return [Diagnostic("HNG-H003", empty, f"{path}.levels")]
     seen: dict[str, int] = {}
     for i, level in enumerate(hierarchy.levels):
         if level.id in seen:
             out.append(
                 Diagnostic(
                     "HNG-H001",
-                    f"level {level.id!r} is listed twice (also at index {seen[level.id]})",
+                    Text(
+                        f"cấp {level.id!r} được liệt kê hai lần (lần kia ở vị trí {seen[level.id]})",
+                        f"level {level.id!r} is listed twice (also at index {seen[level.id]})",
+                    ),
                     f"{path}.levels[{i}].id",
                 )
             )
         seen.setdefault(level.id, i)
     for i, level in enumerate(hierarchy.levels):
+        above = ", ".join(repr(lv.id) for lv in hierarchy.levels[:i])
         for j, parent in enumerate(level.parents):
             if parent not in seen or seen[parent] >= i:
                 out.append(
                     Diagnostic(
                         "HNG-H002",
-                        f"level {level.id!r} names {parent!r} as a parent, but the levels above it are "
-                        f"{', '.join(repr(lv.id) for lv in hierarchy.levels[:i]) or 'none'}",
+                        Text(
+                            f"cấp {level.id!r} lấy {parent!r} làm cấp cha, nhưng cấp cha phải là một trong các cấp "
+                            f"nằm trên nó ({above or 'không có'})",
+                            f"level {level.id!r} names {parent!r} as a parent, but the levels above it are "
+                            f"{above or 'none'}",
+                        ),
                         f"{path}.levels[{i}].parents[{j}]",
                     )
                 )
@@ -111,7 +123,10 @@ def check_hierarchy(hierarchy: Hierarchy, path: str = "$.hierarchy") -> list[Dia
                 out.append(
                     Diagnostic(
                         "HNG-W015",
-                        f"unit kind {kind!r} is not one of {', '.join(UNIT_KINDS)}",
+                        Text(
+                            f"loại đơn vị {kind!r} không thuộc các loại {', '.join(UNIT_KINDS)}",
+                            f"unit kind {kind!r} is not one of {', '.join(UNIT_KINDS)}",
+                        ),
                         f"{path}.levels[{i}].kinds[{j}]",
                     )
                 )

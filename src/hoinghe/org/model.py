@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from hoinghe.org.frozen import FrozenDict
+from hoinghe.org.text import Text
 
 __all__ = ["Actor", "Member", "RoleGrant", "Unit", "UnitStatus", "to_leaders"]
 
@@ -57,7 +58,10 @@ class Member:
         if born is None:
             return None
         if day < born:
-            msg = f"member {self.id!r} was born on {born.isoformat()}, after {day.isoformat()}"
+            msg = Text(
+                f"hội viên {self.id!r} sinh ngày {born.isoformat()}, sau ngày {day.isoformat()}",
+                f"member {self.id!r} was born on {born.isoformat()}, after {day.isoformat()}",
+            )
             raise ValueError(msg)
         # Comparing (month, day) pairs makes 29 Feb fall between 28 Feb and 1 Mar in every year.
         before_birthday = (day.month, day.day) < (born.month, born.day)
@@ -74,7 +78,10 @@ def to_leaders(value: Mapping[Any, Any]) -> dict[str, tuple[str, ...]]:
     for role, holders in value.items():
         ids = (holders,) if isinstance(holders, str) else tuple(holders)
         if not isinstance(role, str) or not all(isinstance(i, str) for i in ids):
-            msg = f"leaders map a role to member ids, not {role!r}: {holders!r}"
+            msg = Text(
+                f"`leaders` ghép mỗi vai trò với mã các hội viên giữ nó, không nhận {role!r}: {holders!r}",
+                f"leaders map a role to member ids, not {role!r}: {holders!r}",
+            )
             raise TypeError(msg)
         out[role] = ids
     return FrozenDict(out)
@@ -137,7 +144,10 @@ class RoleGrant:
         """
         role, at, unit = text.partition("@")
         if not at or not role or not unit or "@" in unit or any(c.isspace() for c in text):
-            msg = f"{text!r} is not a role grant; write role@unit, e.g. standing_committee@c-26734"
+            msg = Text(
+                f"{text!r} không phải vai trò tại một đơn vị; hãy viết role@unit, ví dụ standing_committee@c-26734",
+                f"{text!r} is not a role grant; write role@unit, e.g. standing_committee@c-26734",
+            )
             raise ValueError(msg)
         return cls(role, unit)
 

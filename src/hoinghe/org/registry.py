@@ -17,6 +17,7 @@ import attrs
 from hoinghe.errors import NotFound
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
+from hoinghe.org.text import Text
 
 __all__ = ["COMMUNE_LEVEL", "RELATIVE_UNITS", "Org"]
 
@@ -48,18 +49,25 @@ def _matches(unit: Unit, level: str | None, status: UnitStatus | None) -> bool:
     return (level is None or unit.level == level) and (status is None or unit.status == status)
 
 
-def _lookup(kind: str, table: Mapping[str, _Record], key: str) -> _Record:
+_UNIT = Text("đơn vị", "unit")
+_MEMBER = Text("hội viên", "member")
+_ACTOR = Text("người thực hiện", "actor")
+
+
+def _lookup(kind: Text, table: Mapping[str, _Record], key: str) -> _Record:
     try:
         return table[key]
     except KeyError:
         raise NotFound(kind, key, known=table) from None
 
 
-def _by_id(what: str, records: Iterable[_Record]) -> dict[str, _Record]:
+def _by_id(what: Text, records: Iterable[_Record]) -> dict[str, _Record]:
     out: dict[str, _Record] = {}
     for record in records:
         if record.id in out:
-            msg = f"{what} {record.id!r} is given twice"
+            msg = Text(
+                f"có hai {what.vi} cùng mã {record.id!r}", f"{what.get('en')} {record.id!r} is given twice"
+            )
             raise ValueError(msg)
         out[record.id] = record
     return out
@@ -96,7 +104,7 @@ class Org:
         Raises:
             ValueError: two records of one kind share an id.
         """
-        return cls(hierarchy, _by_id("unit", units), _by_id("member", members), _by_id("actor", actors))
+        return cls(hierarchy, _by_id(_UNIT, units), _by_id(_MEMBER, members), _by_id(_ACTOR, actors))
 
     def __reduce__(
         self,
@@ -112,7 +120,7 @@ class Org:
         Raises:
             NotFound: there is no such unit in this snapshot.
         """
-        return _lookup("unit", self.units, unit_id)
+        return _lookup(_UNIT, self.units, unit_id)
 
     def member(self, member_id: str) -> Member:
         """The member with this id.
@@ -120,7 +128,7 @@ class Org:
         Raises:
             NotFound: there is no such member in this snapshot.
         """
-        return _lookup("member", self.members, member_id)
+        return _lookup(_MEMBER, self.members, member_id)
 
     def actor(self, actor_id: str) -> Actor:
         """The actor with this id.
@@ -128,7 +136,7 @@ class Org:
         Raises:
             NotFound: there is no such actor in this snapshot.
         """
-        return _lookup("actor", self.actors, actor_id)
+        return _lookup(_ACTOR, self.actors, actor_id)
 
     # ------------------------------------------------------------------------------------------- indexes
 
@@ -207,7 +215,12 @@ class Org:
         while unit.parent is not None:
             if unit.parent in seen:
                 cycle = " -> ".join([*seen[seen.index(unit.parent) :], unit.parent])
-                msg = f"the parents of unit {unit_id!r} form a cycle ({cycle}); Org.validate() lists every inconsistency"
+                msg = Text(
+                    f"các đơn vị cha của đơn vị {unit_id!r} tạo thành vòng lặp ({cycle}); Org.validate() liệt kê "
+                    "mọi chỗ không nhất quán",
+                    f"the parents of unit {unit_id!r} form a cycle ({cycle}); Org.validate() lists every "
+                    "inconsistency",
+                )
                 raise ValueError(msg)
             unit = self.unit(unit.parent)
             seen.append(unit.id)
@@ -255,7 +268,10 @@ class Org:
         """
         ids = list(dict.fromkeys(unit_ids))
         if not ids:
-            msg = "lowest_common_parent needs at least one unit id"
+            msg = Text(
+                "lowest_common_parent cần ít nhất một mã đơn vị",
+                "lowest_common_parent needs at least one unit id",
+            )
             raise ValueError(msg)
         first = [self.unit(ids[0]), *self._chain(ids[0])]
         common = {unit.id for unit in first}
@@ -289,7 +305,11 @@ class Org:
             return self.lowest_common_parent(communes) if communes else self.commune_of(subject_id)
         if role_ref_at in self.hierarchy:
             return self.ancestor_at(subject_id, role_ref_at)
-        raise NotFound("role location", role_ref_at, known=(*RELATIVE_UNITS, *self.hierarchy.ids))
+        raise NotFound(
+            Text("nơi giữ vai trò", "role location"),
+            role_ref_at,
+            known=(*RELATIVE_UNITS, *self.hierarchy.ids),
+        )
 
     # ------------------------------------------------------------------------------------------- people
 
@@ -323,17 +343,25 @@ class Org:
 
     # ------------------------------------------------------------------------------------------- checks
 
-    def validate(self) -> list[str]:
-        """Every inconsistency in the snapshot, one sentence each; empty when there is none.
+    def validate(self) -> list[Text]:
+        """Every inconsistency in the snapshot, one sentence each (in Vietnamese and English); empty when none.
 
         Finds records filed under another id, unknown levels and kinds, missing parents, parents at a level the
         hierarchy does not allow, cycles of parents, member lists and leaders that name unknown people or
         people outside the unit, members living in unknown communes, and grants at unknown units.
         """
-        out: list[str] = []
-        for records in (self.units, self.members, self.actors):
+        out: list[Text] = []
+        tables: tuple[tuple[Text, Mapping[str, Unit | Member | Actor]], ...] = (
+            (_UNIT, self.units),
+            (_MEMBER, self.members),
+            (_ACTOR, self.actors),
+        )
+        for kind, records in tables:
             out.extend(
-                f"{type(record).__name__.lower()} {record.id!r} is filed under {key!r}"
+                Text(
+                    f"{kind.vi} {record.id!r} được lưu dưới mã {key!r}",
+                    f"{kind.get('en')} {record.id!r} is filed under {key!r}",
+                )
                 for key, record in records.items()
                 if key != record.id
             )
@@ -343,51 +371,98 @@ class Org:
         for member in self.members.values():
             commune = self.units.get(member.commune)
             if commune is None:
-                out.append(f"member {member.id!r} lives in {member.commune!r}, which is not a unit")
+                out.append(
+                    Text(
+                        f"hội viên {member.id!r} cư trú ở {member.commune!r}, nhưng không có đơn vị nào mang mã này",
+                        f"member {member.id!r} lives in {member.commune!r}, which is not a unit",
+                    )
+                )
             elif commune.level != COMMUNE_LEVEL:
-                out.append(f"member {member.id!r} lives in {commune.id!r}, a {commune.level}, not a commune")
+                out.append(
+                    Text(
+                        f"hội viên {member.id!r} cư trú ở {commune.id!r}, là đơn vị cấp {commune.level}, "
+                        "không phải cấp xã",
+                        f"member {member.id!r} lives in {commune.id!r}, a {commune.level}, not a commune",
+                    )
+                )
         for actor in self.actors.values():
             if actor.member is not None and actor.member not in self.members:
-                out.append(f"actor {actor.id!r} is member {actor.member!r}, who is not in the members")
+                out.append(
+                    Text(
+                        f"người thực hiện {actor.id!r} được ghi là hội viên {actor.member!r}, nhưng hội viên này "
+                        "không có trong danh sách hội viên",
+                        f"actor {actor.id!r} is member {actor.member!r}, who is not in the members",
+                    )
+                )
             out.extend(
-                f"actor {actor.id!r} holds {grant}, but there is no unit {grant.unit!r}"
+                Text(
+                    f"người thực hiện {actor.id!r} giữ vai trò {grant}, nhưng không có đơn vị {grant.unit!r}",
+                    f"actor {actor.id!r} holds {grant}, but there is no unit {grant.unit!r}",
+                )
                 for grant in actor.grants
                 if grant.unit not in self.units
             )
         return out
 
-    def _unit_problems(self, unit: Unit) -> Iterator[str]:
+    def _unit_problems(self, unit: Unit) -> Iterator[Text]:
         if unit.level not in self.hierarchy:
-            yield f"unit {unit.id!r} is at level {unit.level!r}, which the hierarchy does not have"
+            yield Text(
+                f"đơn vị {unit.id!r} ở cấp {unit.level!r}, cấp này không có trong hệ thống cấp",
+                f"unit {unit.id!r} is at level {unit.level!r}, which the hierarchy does not have",
+            )
         elif (kinds := self.hierarchy.level(unit.level).kinds) and unit.kind not in kinds:
-            yield f"unit {unit.id!r} is of kind {unit.kind!r}; a {unit.level} is one of {', '.join(kinds)}"
+            yield Text(
+                f"đơn vị {unit.id!r} thuộc loại {unit.kind!r}; đơn vị cấp {unit.level} phải thuộc một trong các "
+                f"loại {', '.join(kinds)}",
+                f"unit {unit.id!r} is of kind {unit.kind!r}; a {unit.level} is one of {', '.join(kinds)}",
+            )
         elif not kinds and unit.kind is not None:
-            yield f"unit {unit.id!r} is of kind {unit.kind!r}, but units at level {unit.level} have no kind"
+            yield Text(
+                f"đơn vị {unit.id!r} thuộc loại {unit.kind!r}, nhưng các đơn vị cấp {unit.level} không phân loại",
+                f"unit {unit.id!r} is of kind {unit.kind!r}, but units at level {unit.level} have no kind",
+            )
         parent = None if unit.parent is None else self.units.get(unit.parent)
         if unit.parent is not None and parent is None:
-            yield f"unit {unit.id!r} has parent {unit.parent!r}, which is not a unit"
+            yield Text(
+                f"đơn vị {unit.id!r} có đơn vị cha {unit.parent!r}, nhưng không có đơn vị nào mang mã này",
+                f"unit {unit.id!r} has parent {unit.parent!r}, which is not a unit",
+            )
         if parent is not None and unit.level in self.hierarchy:
             ups = self.hierarchy.parent_levels(unit.level)
             if parent.level not in ups:
-                yield (
+                allowed = ", ".join(ups)
+                yield Text(
+                    f"đơn vị {unit.id!r} ({unit.level}) nằm dưới {parent.id!r} ({parent.level}); "
+                    f"đơn vị cấp {unit.level} chỉ được nằm dưới: {allowed or 'không cấp nào (đây là cấp cao nhất)'}",
                     f"unit {unit.id!r} ({unit.level}) sits under {parent.id!r} ({parent.level}); "
-                    f"a {unit.level} may sit under: {', '.join(ups) or 'nothing (it is the top level)'}"
+                    f"a {unit.level} may sit under: {allowed or 'nothing (it is the top level)'}",
                 )
         if unit.successor is not None and unit.successor not in self.units:
-            yield f"unit {unit.id!r} has successor {unit.successor!r}, which is not a unit"
+            yield Text(
+                f"đơn vị {unit.id!r} có đơn vị kế thừa {unit.successor!r}, nhưng không có đơn vị nào mang mã này",
+                f"unit {unit.id!r} has successor {unit.successor!r}, which is not a unit",
+            )
         yield from (
-            f"unit {unit.id!r} lists member {member_id!r}, who is not in the members"
+            Text(
+                f"đơn vị {unit.id!r} ghi hội viên {member_id!r}, nhưng hội viên này không có trong danh sách "
+                "hội viên",
+                f"unit {unit.id!r} lists member {member_id!r}, who is not in the members",
+            )
             for member_id in dict.fromkeys(unit.members)
             if member_id not in self.members
         )
         yield from (
-            f"unit {unit.id!r} has {member_id!r} as {role}, who is not a member of the unit"
+            Text(
+                f"đơn vị {unit.id!r} có {member_id!r} giữ vai trò {role}, nhưng người này không phải hội viên "
+                "của đơn vị",
+                f"unit {unit.id!r} has {member_id!r} as {role}, who is not a member of the unit",
+            )
             for role, holders in unit.leaders.items()
             for member_id in holders
             if member_id not in unit.members
         )
 
-    def _cycles(self) -> Iterator[str]:
+    def _cycles(self) -> Iterator[Text]:
         done: set[str] = set()  # units known to lead to the top, or already reported in a cycle
         for start in self.units:
             path: list[str] = []
@@ -395,7 +470,8 @@ class Org:
             while unit_id is not None and unit_id in self.units and unit_id not in done:
                 if unit_id in path:
                     cycle = path[path.index(unit_id) :]
-                    yield f"a cycle of parents: {' -> '.join([*cycle, unit_id])}"
+                    loop = " -> ".join([*cycle, unit_id])
+                    yield Text(f"các đơn vị cha tạo thành vòng lặp: {loop}", f"a cycle of parents: {loop}")
                     break
                 path.append(unit_id)
                 unit_id = self.units[unit_id].parent

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hoinghe.errors import NotFound
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit
 from hoinghe.storage.base import Store
@@ -28,7 +29,7 @@ class Area:
         self.members: dict[str, Member] = dict(org.members)
         self.actors: dict[str, Actor] = dict(org.actors)
         if scope is not None and scope not in self.units:
-            raise NotFound("unit", scope)
+            raise NotFound(Text("đơn vị", "unit"), scope)
         self.scope = scope
         self._children: dict[str, list[str]] = {}
         for unit in self.units.values():

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import date
 
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.outreach._area import COMMUNE, DISTRICT, Area
 from hoinghe.outreach.model import Coverage, CoverageRow, OutreachError, Share
@@ -116,7 +117,11 @@ def coverage(
         NotFound: ``scope`` is not a unit of the store.
     """
     if until < since:
-        msg = f"the coverage period ends ({until.isoformat()}) before it starts ({since.isoformat()})"
+        msg = Text(
+            f"thời gian tính tỷ lệ tuyên truyền, tập huấn kết thúc ({until.isoformat()}) trước ngày bắt đầu "
+            f"({since.isoformat()})",
+            f"the coverage period ends ({until.isoformat()}) before it starts ({since.isoformat()})",
+        )
         raise OutreachError(msg)
     area = Area(store, hierarchy, scope)
     sessions = store.activities(since=since, until=until)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date
 
 from hoinghe.definitions.plan import CriterionDef, PlanDef, TargetDef
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Unit
 from hoinghe.outreach._area import COMMUNE, DISTRICT, Area
@@ -60,18 +61,29 @@ def emulation(
     """
     until = date(year, 12, 31)
     if not plan.emulation:
-        msg = f"plan {plan.id!r} has no emulation criteria: list them under `emulation:` in the plan"
+        msg = Text(
+            f"kế hoạch {plan.id!r} không có tiêu chí thi đua: liệt kê các tiêu chí dưới khóa `emulation:` của "
+            "kế hoạch",
+            f"plan {plan.id!r} has no emulation criteria: list them under `emulation:` in the plan",
+        )
         raise OutreachError(msg)
     if until < plan.start:
-        msg = f"year {year} ends before plan {plan.id!r} starts ({plan.start.isoformat()})"
+        msg = Text(
+            f"năm {year} kết thúc trước khi kế hoạch {plan.id!r} bắt đầu ({plan.start.isoformat()})",
+            f"year {year} ends before plan {plan.id!r} starts ({plan.start.isoformat()})",
+        )
         raise OutreachError(msg)
     if coverage is None:
         coverage = count_coverage(store, hierarchy, since=plan.start, until=until, scope=scope)
     elif (coverage.since, coverage.until, coverage.scope) != (plan.start, until, scope):
-        msg = (
+        given, needed = _area_named(coverage.scope), _area_named(scope)
+        msg = Text(
+            f"số liệu tuyên truyền, tập huấn được đưa vào tính từ {coverage.since.isoformat()} đến "
+            f"{coverage.until.isoformat()} trên {given.vi}; năm {year} của kế hoạch {plan.id!r} cần số liệu từ "
+            f"{plan.start.isoformat()} đến {until.isoformat()} trên {needed.vi}",
             f"the coverage given counts {coverage.since.isoformat()} to {coverage.until.isoformat()} over "
-            f"{coverage.scope or 'the whole store'}; year {year} of plan {plan.id!r} needs "
-            f"{plan.start.isoformat()} to {until.isoformat()} over {scope or 'the whole store'}"
+            f"{given.get('en')}; year {year} of plan {plan.id!r} needs "
+            f"{plan.start.isoformat()} to {until.isoformat()} over {needed.get('en')}",
         )
         raise OutreachError(msg)
     area = Area(store, hierarchy, scope)
@@ -83,6 +95,11 @@ def emulation(
         communes=_rank(area, COMMUNE, plan.emulation, measures),
         districts=_rank(area, DISTRICT, plan.emulation, measures) if DISTRICT in hierarchy else (),
     )
+
+
+def _area_named(scope: str | None) -> Text:
+    """A scope as a message names it: the unit's id, or the whole store."""
+    return Text.same(scope) if scope is not None else Text("toàn bộ kho dữ liệu", "the whole store")
 
 
 def _rank(
@@ -144,7 +161,11 @@ class _Measures:
         """The criterion's measure for the unit; ``None`` when there is nothing to measure."""
         measure = self._measures.get(criterion.measure)
         if measure is None:
-            msg = f"criterion {criterion.id!r} measures {criterion.measure!r}, which is not one of {sorted(self._measures)}"
+            known = ", ".join(sorted(self._measures))
+            msg = Text(
+                f"tiêu chí {criterion.id!r} đo {criterion.measure!r}, không phải một trong các chỉ số: {known}",
+                f"criterion {criterion.id!r} measures {criterion.measure!r}, which is not one of {known}",
+            )
             raise OutreachError(msg)
         return measure(criterion, unit)
 

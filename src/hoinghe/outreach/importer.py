@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hoinghe.errors import Diagnostic, NotFound, SourceLocation
+from hoinghe.i18n import Text
 from hoinghe.outreach.model import OutreachError
 from hoinghe.records import Activity, ActivityKind
 from hoinghe.storage.base import Store
@@ -65,7 +66,7 @@ def _hours(text: str) -> float | None:
         return None
     value = float(text.replace(",", "."))
     if not math.isfinite(value) or value <= 0:
-        msg = "hours must be a positive number"
+        msg = Text("hours phải là số dương", "hours must be a positive number")
         raise ValueError(msg)
     return value
 
@@ -81,7 +82,7 @@ class _Reader:
         self.path = path
         self.problems: list[Diagnostic] = []
 
-    def problem(self, line: int, message: str, path: str = "$") -> None:
+    def problem(self, line: int, message: Text, path: str = "$") -> None:
         self.problems.append(Diagnostic(_CODE, message, path, SourceLocation(str(self.path), line, 1)))
 
     def rows(self, text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -98,7 +99,11 @@ class _Reader:
                     continue  # a blank line
                 if len(fields) != len(header):
                     self.problem(
-                        reader.line_num, f"{len(fields)} fields where the header has {len(header)} columns"
+                        reader.line_num,
+                        Text(
+                            f"dòng có {len(fields)} trường trong khi dòng tiêu đề có {len(header)} cột",
+                            f"{len(fields)} fields where the header has {len(header)} columns",
+                        ),
                     )
                     continue
                 yield (
@@ -106,21 +111,43 @@ class _Reader:
                     {name: value.strip() for name, value in zip(header, fields, strict=True)},
                 )
         except csv.Error as exc:
-            self.problem(reader.line_num, f"not CSV: {exc}")
+            self.problem(reader.line_num, Text(f"không phải CSV: {exc}", f"not CSV: {exc}"))
 
     def _header(self, header: list[str]) -> bool:
         if not any(header):
-            self.problem(1, f"no header row; the first line names the columns: {','.join(COLUMNS)}")
+            columns = ",".join(COLUMNS)
+            self.problem(
+                1,
+                Text(
+                    f"thiếu dòng tiêu đề; dòng đầu tiên phải ghi tên các cột: {columns}",
+                    f"no header row; the first line names the columns: {columns}",
+                ),
+            )
             return False
         unknown = [name for name in header if name not in COLUMNS]
         missing = [name for name in REQUIRED if name not in header]
         repeated = sorted({name for name in header if header.count(name) > 1})
+        columns, required = ", ".join(COLUMNS), ", ".join(REQUIRED)
         for name in unknown:
-            self.problem(1, f"unknown column {name!r}; the columns are {', '.join(COLUMNS)}")
+            self.problem(
+                1,
+                Text(
+                    f"không có cột {name!r}; các cột là {columns}",
+                    f"unknown column {name!r}; the columns are {columns}",
+                ),
+            )
         if missing:
-            self.problem(1, f"the header lacks {', '.join(missing)}; required: {', '.join(REQUIRED)}")
+            lacking = ", ".join(missing)
+            self.problem(
+                1,
+                Text(
+                    f"dòng tiêu đề thiếu cột {lacking}; các cột bắt buộc: {required}",
+                    f"the header lacks {lacking}; required: {required}",
+                ),
+            )
         if repeated:
-            self.problem(1, f"the header names {', '.join(repeated)} twice")
+            twice = ", ".join(repeated)
+            self.problem(1, Text(f"dòng tiêu đề ghi cột {twice} hai lần", f"the header names {twice} twice"))
         return not (unknown or missing or repeated)
 
     def activity(self, line: int, row: dict[str, str], index: int) -> Activity | None:
@@ -128,12 +155,15 @@ class _Reader:
         found = len(self.problems)
         for name in REQUIRED:
             if not row.get(name):
-                self.problem(line, f"{name} is empty", f"{where}.{name}")
+                self.problem(line, Text(f"cột {name} để trống", f"{name} is empty"), f"{where}.{name}")
         kind = _KINDS.get(_plain(row.get("kind", "")))
         if row.get("kind") and kind is None:
             self.problem(
                 line,
-                f"kind {row['kind']!r} is neither outreach (tuyên truyền) nor training (tập huấn)",
+                Text(
+                    f"kind {row['kind']!r} không phải tuyên truyền (outreach) hay tập huấn (training)",
+                    f"kind {row['kind']!r} is neither outreach (tuyên truyền) nor training (tập huấn)",
+                ),
                 f"{where}.kind",
             )
         day = hours = None
@@ -142,13 +172,23 @@ class _Reader:
                 day = _day(row["day"])
             except ValueError:
                 self.problem(
-                    line, f"day {row['day']!r} is not a date; write 2023-03-15 or 15/03/2023", f"{where}.day"
+                    line,
+                    Text(
+                        f"day {row['day']!r} không phải ngày; hãy ghi 2023-03-15 hoặc 15/03/2023",
+                        f"day {row['day']!r} is not a date; write 2023-03-15 or 15/03/2023",
+                    ),
+                    f"{where}.day",
                 )
         try:
             hours = _hours(row.get("hours", ""))
         except ValueError:
             self.problem(
-                line, f"hours {row['hours']!r} is not a positive number (2, 1.5 or 1,5)", f"{where}.hours"
+                line,
+                Text(
+                    f"hours {row['hours']!r} không phải số dương (2, 1.5 hoặc 1,5)",
+                    f"hours {row['hours']!r} is not a positive number (2, 1.5 or 1,5)",
+                ),
+                f"{where}.hours",
             )
         if len(self.problems) > found or kind is None or day is None:
             return None
@@ -180,10 +220,13 @@ def read_activities(path: str | os.PathLike[str], *, store: Store | None = None)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        msg = f"cannot read {file}: {exc.strerror}"
+        msg = Text(f"không đọc được tệp {file}: {exc.strerror}", f"cannot read {file}: {exc.strerror}")
         raise OutreachError(msg) from exc
     except UnicodeDecodeError as exc:
-        msg = f"{file} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+        msg = Text(
+            f"tệp {file} không phải văn bản UTF-8 (byte {exc.start}); hãy lưu lại dưới dạng CSV UTF-8",
+            f"{file} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8",
+        )
         raise OutreachError(msg) from exc
     reader = _Reader(file)
     out: list[Activity] = []
@@ -194,7 +237,12 @@ def read_activities(path: str | os.PathLike[str], *, store: Store | None = None)
             continue
         if activity.id in lines:
             reader.problem(
-                line, f"id {activity.id!r} is used on line {lines[activity.id]} too", f"$[{index}].id"
+                line,
+                Text(
+                    f"id {activity.id!r} đã được dùng ở dòng {lines[activity.id]}",
+                    f"id {activity.id!r} is used on line {lines[activity.id]} too",
+                ),
+                f"$[{index}].id",
             )
             continue
         lines[activity.id] = line
@@ -203,7 +251,10 @@ def read_activities(path: str | os.PathLike[str], *, store: Store | None = None)
         _check_names(reader, out, lines, store)
     if reader.problems:
         count = len(reader.problems)
-        msg = f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was read"
+        msg = Text(
+            f"{count} lỗi trong tệp {file}; không dòng nào được đọc",
+            f"{count} problem{'s' if count != 1 else ''} in {file}; nothing was read",
+        )
         raise OutreachError(msg, reader.problems)
     return out
 
@@ -225,14 +276,30 @@ def _check_names(reader: _Reader, activities: list[Activity], lines: dict[str, i
     for index, activity in enumerate(activities):
         line, where = lines[activity.id], f"$[{index}]"
         if not kept("unit", activity.unit):
-            reader.problem(line, f"no unit {activity.unit!r} in the database", f"{where}.unit")
+            reader.problem(
+                line,
+                Text(
+                    f"không có đơn vị {activity.unit!r} trong cơ sở dữ liệu",
+                    f"no unit {activity.unit!r} in the database",
+                ),
+                f"{where}.unit",
+            )
         absent = [m for m in activity.members if m not in members]
         if absent:
+            names = ", ".join(map(repr, absent))
             reader.problem(
-                line, f"no member {', '.join(map(repr, absent))} in the database", f"{where}.members"
+                line,
+                Text(f"không có hội viên {names} trong cơ sở dữ liệu", f"no member {names} in the database"),
+                f"{where}.members",
             )
         absent = [a for a in activity.actors if not kept("actor", a)]
         if absent:
+            names = ", ".join(map(repr, absent))
             reader.problem(
-                line, f"no actor {', '.join(map(repr, absent))} in the database", f"{where}.actors"
+                line,
+                Text(
+                    f"không có người thực hiện {names} trong cơ sở dữ liệu",
+                    f"no actor {names} in the database",
+                ),
+                f"{where}.actors",
             )

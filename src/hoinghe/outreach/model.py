@@ -11,6 +11,7 @@ import attrs
 
 from hoinghe.definitions.plan import CriterionDef
 from hoinghe.errors import Diagnostic, HoingheError, NotFound
+from hoinghe.i18n import Text
 
 __all__ = ["Coverage", "CoverageRow", "CriterionScore", "OutreachError", "Ranking", "Share", "Standing"]
 
@@ -19,15 +20,16 @@ class OutreachError(HoingheError, ValueError):
     """Outreach or training records cannot be read (a bad CSV row), or a coverage or ranking cannot be made as
     asked (a period that ends before it starts, a plan without emulation criteria).
 
-    ``diagnostics`` holds every problem found (code HNG-W019, with ``file:line``), when there are several.
+    ``diagnostics`` holds every problem found (code HNG-W019, with ``file:line``), when there are several; the
+    message lists them below its first line, in the same language.
     """
 
     code = "HNG-E014"
 
-    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
+    def __init__(self, message: Text, diagnostics: Iterable[Diagnostic] = ()) -> None:
         self.diagnostics = tuple(diagnostics)
-        lines = [message, *(f"  {d}" for d in self.diagnostics)]
-        super().__init__("\n".join(lines))
+        lines = [Text(f"  {d.describe('vi')}", f"  {d.describe('en')}") for d in self.diagnostics]
+        super().__init__(Text.join("\n", [message, *lines]))
 
 
 @attrs.frozen
@@ -109,7 +111,7 @@ class Coverage:
         for row in (*self.communes, *self.districts):
             if row.unit == unit_id:
                 return row
-        raise NotFound("coverage row", unit_id)
+        raise NotFound(Text("dòng số liệu tuyên truyền, tập huấn", "coverage row"), unit_id)
 
 
 @attrs.frozen
@@ -155,7 +157,7 @@ class Standing:
         for score in self.scores:
             if score.criterion == criterion:
                 return score.value
-        raise NotFound("criterion", criterion, known=[s.criterion for s in self.scores])
+        raise NotFound(Text("tiêu chí", "criterion"), criterion, known=[s.criterion for s in self.scores])
 
 
 @attrs.frozen

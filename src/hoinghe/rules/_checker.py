@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Text
 from hoinghe.rules._ast import (
     Binary,
     Call,
@@ -143,14 +144,16 @@ def _key_fits(key: Type, map_key: Type) -> bool:
     return key in _KEYS and (DYN in (key, map_key) or key == map_key)
 
 
-def _hint(name: str, known: Iterable[str]) -> str:
+def _hint(name: str, known: Iterable[str]) -> Text:
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=3)
     if close:
-        return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+        options = Text.join(Text(" hoặc ", " or "), [repr(c) for c in close])
+        return Text(f"; có phải là {options.vi} không?", f"; did you mean {options.get('en')}?")
     if known and len(known) <= 30:  # noqa: PLR2004 - a longer list helps nobody
-        return "; known: " + ", ".join(known)
-    return ""
+        listed = ", ".join(known)
+        return Text(f"; các tên đã biết: {listed}", f"; known: {listed}")
+    return Text.same("")
 
 
 class _Checker:
@@ -159,7 +162,7 @@ class _Checker:
         self.types: dict[Expr, Type] = {}
         self.fields: set[str] = set()
 
-    def fail(self, node: Expr, message: str) -> ExpressionError:
+    def fail(self, node: Expr, message: Text) -> ExpressionError:
         return ExpressionError(message, code=TYPE_ERROR, column=node.column)
 
     def check(self, node: Expr, scope: Mapping[str, _Var], *, record: bool = True) -> Type:
@@ -202,7 +205,8 @@ class _Checker:
                 return self.binary(node, self.check(node.left, scope), self.check(node.right, scope))
             case Logical():
                 for part in node.operands:
-                    self.expect(part, self.check(part, scope), ("bool",), f"an operand of {node.op}")
+                    either = Text(f"một toán hạng của {node.op}", f"an operand of {node.op}")
+                    self.expect(part, self.check(part, scope), ("bool",), either)
                 return BOOL
             case Conditional():
                 return self.conditional(node, scope)
@@ -211,10 +215,14 @@ class _Checker:
             case Macro():
                 return self.macro(node, scope)
 
-    def expect(self, node: Expr, t: Type, kinds: tuple[str, ...], what: str) -> None:
+    def expect(self, node: Expr, t: Type, kinds: tuple[str, ...], what: Text) -> None:
         if not _accepts(t, kinds):
             # Point at the start of the offending operand, not at its last field name.
-            message = f"{what} must be {' or '.join(kinds)}, not {t}"
+            allowed = Text.join(Text(" hoặc ", " or "), kinds)
+            message = Text(
+                f"{what.vi} phải là {allowed.vi}, không phải {t}",
+                f"{what.get('en')} must be {allowed.get('en')}, not {t}",
+            )
             raise ExpressionError(message, code=TYPE_ERROR, column=node.start + 1)
 
     def ident(self, node: Ident, scope: Mapping[str, _Var], *, record: bool) -> Type:
@@ -224,19 +232,28 @@ class _Checker:
             if record:
                 self.fields.add(node.name)
             return self.schema.fields[node.name]
-        raise self.fail(node, f"unknown name '{node.name}'{_hint(node.name, [*self.schema.fields, *scope])}")
+        unknown = Text(f"không có tên '{node.name}'", f"unknown name '{node.name}'")
+        raise self.fail(node, unknown + _hint(node.name, [*self.schema.fields, *scope]))
 
     def select(self, node: Select, operand: Type) -> Type:
         if isinstance(operand, ObjectType):
             if node.field not in operand.fields:
-                hint = _hint(node.field, operand.fields)
-                raise self.fail(node, f"unknown field '{node.field}' of {operand}{hint}")
+                unknown = Text(
+                    f"{operand} không có trường '{node.field}'", f"unknown field '{node.field}' of {operand}"
+                )
+                raise self.fail(node, unknown + _hint(node.field, operand.fields))
             return operand.fields[node.field]
         if isinstance(operand, MapType) and operand.key in (STRING, DYN):
             return operand.value
         if operand == DYN:
             return DYN
-        raise self.fail(node, f"{operand} has no fields; cannot select '{node.field}'")
+        raise self.fail(
+            node,
+            Text(
+                f"{operand} không có trường nào; không thể chọn '{node.field}'",
+                f"{operand} has no fields; cannot select '{node.field}'",
+            ),
+        )
 
     def index(self, node: Index, operand: Type, index: Type) -> Type:
         if isinstance(operand, ListType) and index in (INT, DYN):
@@ -246,8 +263,17 @@ class _Checker:
         if operand == DYN and index in _KEYS:
             return DYN
         if isinstance(operand, ObjectType):
-            raise self.fail(node, f"{operand} is not a map; select its fields with '.', as {operand}.name")
-        raise self.fail(node, f"cannot index {operand} with {index}")
+            raise self.fail(
+                node,
+                Text(
+                    f"{operand} không phải map; hãy chọn trường của nó bằng '.', như {operand}.name",
+                    f"{operand} is not a map; select its fields with '.', as {operand}.name",
+                ),
+            )
+        raise self.fail(
+            node,
+            Text(f"không thể dùng {index} làm chỉ số cho {operand}", f"cannot index {operand} with {index}"),
+        )
 
     def map_literal(self, node: MapLit, scope: Mapping[str, _Var]) -> Type:
         keys: list[Type] = []
@@ -256,36 +282,65 @@ class _Checker:
         for key, value in node.entries:
             key_type = self.check(key, scope)
             if key_type not in _KEYS:
-                raise self.fail(key, f"a map key must be int, string or bool, not {key_type}")
+                raise self.fail(
+                    key,
+                    Text(
+                        f"khóa của map phải là int, string hoặc bool, không phải {key_type}",
+                        f"a map key must be int, string or bool, not {key_type}",
+                    ),
+                )
             if isinstance(key, Literal):
                 if (type(key.value), key.value) in seen:
-                    raise self.fail(key, f"duplicate map key {key.value!r}")
+                    raise self.fail(
+                        key,
+                        Text(f"khóa bị trùng trong map: {key.value!r}", f"duplicate map key {key.value!r}"),
+                    )
                 seen.add((type(key.value), key.value))
             keys.append(key_type)
             values.append(self.check(value, scope))
         if INT in keys and BOOL in keys:
-            raise self.fail(node, "a map cannot mix int and bool keys")
+            raise self.fail(
+                node,
+                Text(
+                    "một map không được dùng lẫn khóa int và khóa bool", "a map cannot mix int and bool keys"
+                ),
+            )
         return MapType(_common(keys), _common(values))
 
     def unary(self, node: Unary, operand: Type) -> Type:
         if node.op == "!":
-            self.expect(node, operand, ("bool",), "the operand of !")
+            self.expect(node, operand, ("bool",), Text("toán hạng của !", "the operand of !"))
             return BOOL
-        self.expect(node, operand, ("int", "double"), "the operand of unary -")
+        self.expect(
+            node, operand, ("int", "double"), Text("toán hạng của phép đổi dấu -", "the operand of unary -")
+        )
         return operand
 
     def binary(self, node: Binary, left: Type, right: Type) -> Type:
         result = _binary_type(node.op, left, right)
         if result is None:
-            raise self.fail(node, f"'{node.op}' does not apply to {left} and {right}")
+            raise self.fail(
+                node,
+                Text(
+                    f"không áp dụng được '{node.op}' cho {left} và {right}",
+                    f"'{node.op}' does not apply to {left} and {right}",
+                ),
+            )
         return result
 
     def conditional(self, node: Conditional, scope: Mapping[str, _Var]) -> Type:
-        self.expect(node.condition, self.check(node.condition, scope), ("bool",), "the condition of ?:")
+        condition = Text("điều kiện của ?:", "the condition of ?:")
+        self.expect(node.condition, self.check(node.condition, scope), ("bool",), condition)
         then, otherwise = self.check(node.then, scope), self.check(node.otherwise, scope)
         result = common_type(then, otherwise)
         if result == DYN and DYN not in (then, otherwise) and NULL not in (then, otherwise):
-            raise self.fail(node, f"the branches of ?: have different types: {then} and {otherwise}")
+            raise self.fail(
+                node,
+                Text(
+                    f"hai nhánh của ?: khác kiểu nhau: {then} và {otherwise}",
+                    f"the branches of ?: have different types: {then} and {otherwise}",
+                ),
+            )
         return result
 
     def call(self, node: Call, scope: Mapping[str, _Var]) -> Type:
@@ -293,21 +348,38 @@ class _Checker:
         if node.target is None:
             if name not in _FUNCTIONS:
                 if name in _METHODS:
-                    raise self.fail(node, f"{name}() is a method: write value.{name}(...)")
-                raise self.fail(node, f"unknown function '{name}'{_hint(name, _FUNCTIONS)}")
+                    raise self.fail(
+                        node,
+                        Text(
+                            f"{name}() là phương thức: hãy viết value.{name}(...)",
+                            f"{name}() is a method: write value.{name}(...)",
+                        ),
+                    )
+                unknown = Text(f"không có hàm '{name}'", f"unknown function '{name}'")
+                raise self.fail(node, unknown + _hint(name, _FUNCTIONS))
             params, result = _FUNCTIONS[name]
             args = node.args
         else:
             target = self.check(node.target, scope)  # first, so an unknown name is reported before the method
             if name not in _METHODS:
-                raise self.fail(node, f"unknown method '{name}'{_hint(name, _METHODS)}")
+                unknown = Text(f"không có phương thức '{name}'", f"unknown method '{name}'")
+                raise self.fail(node, unknown + _hint(name, _METHODS))
             receiver, params, result = _METHODS[name]
-            self.expect(node.target, target, receiver, f"the receiver of {name}()")
+            self.expect(
+                node.target, target, receiver, Text(f"giá trị gọi {name}()", f"the receiver of {name}()")
+            )
             args = node.args
         if len(args) != len(params):
-            raise self.fail(node, f"{name}() takes {len(params)} argument{'s' if len(params) != 1 else ''}")
+            raise self.fail(
+                node,
+                Text(
+                    f"{name}() nhận {len(params)} đối số",
+                    f"{name}() takes {len(params)} argument{'s' if len(params) != 1 else ''}",
+                ),
+            )
         for position, (arg, kinds) in enumerate(zip(args, params, strict=True), 1):
-            self.expect(arg, self.check(arg, scope), kinds, f"argument {position} of {name}()")
+            argument = Text(f"đối số thứ {position} của {name}()", f"argument {position} of {name}()")
+            self.expect(arg, self.check(arg, scope), kinds, argument)
         literal = args[0] if args and isinstance(args[0], Literal) else None
         if (
             name == "date"
@@ -315,14 +387,24 @@ class _Checker:
             and isinstance(literal.value, str)
             and parse_date(literal.value) is None
         ):
-            raise self.fail(literal, f"{literal.value!r} is not a date written YYYY-MM-DD")
+            raise self.fail(
+                literal,
+                Text(
+                    f"{literal.value!r} không phải ngày viết theo dạng YYYY-MM-DD",
+                    f"{literal.value!r} is not a date written YYYY-MM-DD",
+                ),
+            )
         return result
 
     def macro(self, node: Macro, scope: Mapping[str, _Var]) -> Type:
         target = self.check(node.target, scope)
         if node.variable in scope or node.variable in self.schema.fields:
             raise self.fail(
-                node, f"the variable '{node.variable}' hides another name; choose a different one"
+                node,
+                Text(
+                    f"biến '{node.variable}' che mất một tên khác; hãy chọn tên khác",
+                    f"the variable '{node.variable}' hides another name; choose a different one",
+                ),
             )
         base = self.path(node.target, scope)
         if isinstance(target, ListType):
@@ -332,11 +414,18 @@ class _Checker:
         elif target == DYN:
             var = _Var(DYN, None)
         else:
-            raise self.fail(node, f"{node.function}() needs a list or a map, not {target}")
+            raise self.fail(
+                node,
+                Text(
+                    f"{node.function}() cần một danh sách hoặc một map, không phải {target}",
+                    f"{node.function}() needs a list or a map, not {target}",
+                ),
+            )
         body = self.check(node.body, {**scope, node.variable: var})
         if node.function == "map":
             return ListType(body)
-        self.expect(node.body, body, ("bool",), f"the condition of {node.function}()")
+        condition = Text(f"điều kiện của {node.function}()", f"the condition of {node.function}()")
+        self.expect(node.body, body, ("bool",), condition)
         return ListType(var.type) if node.function == "filter" else BOOL
 
 

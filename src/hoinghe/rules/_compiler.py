@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Text
 from hoinghe.rules import _ast as a
 from hoinghe.rules._checker import Checked
 from hoinghe.rules._runtime import (
@@ -80,11 +81,20 @@ def _missing(node: a.Expr, env: Env, names: tuple[str, ...]) -> ExpressionError:
     value: Any = env
     for i, name in enumerate(names):
         if not isinstance(value, Mapping):
-            return fail(node, f"'{'.'.join(names[:i])}' is a {type_name(value)}, not an object or a map")
+            read = ".".join(names[:i])
+            return fail(
+                node,
+                Text(
+                    f"'{read}' là {type_name(value)}, không phải object hay map",
+                    f"'{read}' is a {type_name(value)}, not an object or a map",
+                ),
+            )
         if name not in value:
-            return fail(node, f"'{'.'.join(names[: i + 1])}' is missing from the facts")
+            read = ".".join(names[: i + 1])
+            return fail(node, Text(f"thiếu '{read}' trong dữ kiện", f"'{read}' is missing from the facts"))
         value = value[name]
-    return fail(node, f"cannot read '{'.'.join(names)}'")  # pragma: no cover - the lookup succeeded after all
+    read = ".".join(names)  # pragma: no cover - the lookup succeeded after all
+    return fail(node, Text(f"không đọc được '{read}'", f"cannot read '{read}'"))  # pragma: no cover
 
 
 def _path(node: a.Expr, names: tuple[str, ...]) -> Eval:
@@ -207,7 +217,13 @@ class _Builder:
             value = operand(f)
             if isinstance(value, Mapping):
                 return field in value
-            raise fail(node, f"has() needs an object or a map, not {type_name(value)}")
+            raise fail(
+                node,
+                Text(
+                    f"has() cần một object hoặc map, không phải {type_name(value)}",
+                    f"has() needs an object or a map, not {type_name(value)}",
+                ),
+            )
 
         return run
 
@@ -220,7 +236,7 @@ class _Builder:
                 key = key_of(f)
                 check_key(node, key)
                 if key in out:  # also for 1 and true, which one Python dict cannot hold apart
-                    raise fail(node, f"duplicate map key {key!r}")
+                    raise fail(node, Text(f"khóa bị trùng trong map: {key!r}", f"duplicate map key {key!r}"))
                 out[key] = value_of(f)
             return out
 
@@ -241,7 +257,13 @@ class _Builder:
                 return -value
             if node.op == "-" and is_int(value):
                 return int64(node, -value)  # -(-2**63) overflows
-            raise fail(node, f"'{node.op}' does not apply to {type_name(value)}")
+            raise fail(
+                node,
+                Text(
+                    f"không áp dụng được '{node.op}' cho {type_name(value)}",
+                    f"'{node.op}' does not apply to {type_name(value)}",
+                ),
+            )
 
         return run
 
@@ -286,7 +308,13 @@ class _Builder:
                     error = error or e
                     continue
                 if not isinstance(value, bool):
-                    error = error or fail(node, f"an operand of {node.op} is {type_name(value)}, not bool")
+                    error = error or fail(
+                        node,
+                        Text(
+                            f"một toán hạng của {node.op} là {type_name(value)}, không phải bool",
+                            f"an operand of {node.op} is {type_name(value)}, not bool",
+                        ),
+                    )
                 elif value == decisive:
                     return decisive
             if error is not None:
@@ -304,7 +332,13 @@ class _Builder:
                 return then(f)
             if value is False:
                 return otherwise(f)
-            raise fail(node, f"the condition of ?: is {type_name(value)}, not bool")
+            raise fail(
+                node,
+                Text(
+                    f"điều kiện của ?: là {type_name(value)}, không phải bool",
+                    f"the condition of ?: is {type_name(value)}, not bool",
+                ),
+            )
 
         return run
 
@@ -334,13 +368,20 @@ class _Builder:
                     return results
                 for value in results:
                     if not isinstance(value, bool):
-                        raise fail(node, f"the condition of {kind}() is {type_name(value)}, not bool")
+                        raise fail(node, _not_bool(kind, value))
                 if kind == "filter":
                     return [item for item, keep in zip(items, results, strict=True) if keep]
                 return results.count(True) == 1
             return _quantify(node, items, env, var, body)
 
         return run
+
+
+def _not_bool(macro: str, value: object) -> Text:
+    return Text(
+        f"điều kiện của {macro}() là {type_name(value)}, không phải bool",
+        f"the condition of {macro}() is {type_name(value)}, not bool",
+    )
 
 
 def _quantify(node: a.Macro, items: Sequence[Any], env: dict[str, Any], var: str, body: Eval) -> bool:
@@ -355,7 +396,7 @@ def _quantify(node: a.Macro, items: Sequence[Any], env: dict[str, Any], var: str
             error = error or e
             continue
         if not isinstance(value, bool):
-            error = error or fail(node, f"the condition of {node.function}() is {type_name(value)}, not bool")
+            error = error or fail(node, _not_bool(node.function, value))
         elif value == decisive:
             return decisive
     if error is not None:

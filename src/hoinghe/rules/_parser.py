@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import attrs
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Text
 from hoinghe.rules._ast import (
     Binary,
     Call,
@@ -44,7 +45,7 @@ from hoinghe.rules._ast import (
     _Node,
     children,
 )
-from hoinghe.rules._lexer import SYNTAX, Token, tokenize
+from hoinghe.rules._lexer import INT_OUT_OF_RANGE, SYNTAX, Token, tokenize
 
 __all__ = ["MACROS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "parse"]
 
@@ -76,6 +77,11 @@ _PRECEDENCE = {
     "%": 5,
 }
 _RELATION = 3
+_TOO_DEEP = Text(
+    f"biểu thức lồng sâu quá MAX_DEPTH = {MAX_DEPTH} mức; hãy tách nó thành nhiều quy tắc",
+    f"expression nests deeper than MAX_DEPTH = {MAX_DEPTH} levels; split it into several rules",
+)
+_END = Text("cuối biểu thức", "the end of the expression")
 
 
 def parse(text: str) -> Expr:
@@ -86,7 +92,10 @@ def parse(text: str) -> Expr:
     """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"expression is {len(text)} characters long; the limit is MAX_LENGTH = {MAX_LENGTH}",
+            Text(
+                f"biểu thức dài {len(text)} ký tự; giới hạn là MAX_LENGTH = {MAX_LENGTH}",
+                f"expression is {len(text)} characters long; the limit is MAX_LENGTH = {MAX_LENGTH}",
+            ),
             code=TOO_BIG,
             column=MAX_LENGTH + 1,
         )
@@ -101,17 +110,9 @@ def _check_tree(root: Expr) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExpressionError(
-                f"expression nests deeper than MAX_DEPTH = {MAX_DEPTH} levels; split it into several rules",
-                code=TOO_BIG,
-                column=node.column,
-            )
+            raise ExpressionError(_TOO_DEEP, code=TOO_BIG, column=node.column)
         if isinstance(node, Literal) and type(node.value) is int and node.value > _MAX_INT:
-            raise ExpressionError(
-                f"int literal {node.value} is out of range (64-bit signed ints)",
-                code=SYNTAX,
-                column=node.column,
-            )
+            raise ExpressionError(INT_OUT_OF_RANGE.format(word=node.value), code=SYNTAX, column=node.column)
         stack.extend((child, depth + 1) for child in children(node))
 
 
@@ -136,18 +137,23 @@ class _Parser:
         self.pos += 1
         return token
 
-    def expect(self, kind: str, what: str) -> Token:
+    def expect(self, kind: str, what: Text) -> Token:
         token = self.advance()
         if token.kind != kind:
-            raise self.error(f"expected {what}, found {self.describe(token)}", token)
+            found = self.describe(token)
+            raise self.error(
+                Text(
+                    f"cần {what.vi}, nhưng gặp {found.vi}",
+                    f"expected {what.get('en')}, found {found.get('en')}",
+                ),
+                token,
+            )
         return token
 
-    def describe(self, token: Token) -> str:
-        return (
-            "the end of the expression" if token.kind == "eof" else repr(self.text[token.start : token.end])
-        )
+    def describe(self, token: Token) -> Text:
+        return _END if token.kind == "eof" else Text.same(repr(self.text[token.start : token.end]))
 
-    def error(self, message: str, token: Token) -> ExpressionError:
+    def error(self, message: Text, token: Token) -> ExpressionError:
         return ExpressionError(message, code=SYNTAX, column=token.start + 1)
 
     def enter(self, token: Token) -> None:
@@ -156,11 +162,7 @@ class _Parser:
             raise self.too_deep(token)
 
     def too_deep(self, token: Token) -> ExpressionError:
-        return ExpressionError(
-            f"expression nests deeper than MAX_DEPTH = {MAX_DEPTH} levels; split it into several rules",
-            code=TOO_BIG,
-            column=token.start + 1,
-        )
+        return ExpressionError(_TOO_DEEP, code=TOO_BIG, column=token.start + 1)
 
     def chain(self, links: int, token: Token) -> None:
         # A chain `a.b.c` or `1 + 2 + 3` is built by a loop but is as deep as it is long: stop it early.
@@ -171,7 +173,10 @@ class _Parser:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise ExpressionError(
-                f"expression has more than MAX_NODES = {MAX_NODES} nodes; split it into several rules",
+                Text(
+                    f"biểu thức có nhiều hơn MAX_NODES = {MAX_NODES} nút; hãy tách nó thành nhiều quy tắc",
+                    f"expression has more than MAX_NODES = {MAX_NODES} nodes; split it into several rules",
+                ),
                 code=TOO_BIG,
                 column=fields["column"],
             )
@@ -181,11 +186,18 @@ class _Parser:
 
     def parse(self) -> Expr:
         if self.peek().kind == "eof":
-            raise self.error("empty expression", self.peek())
+            raise self.error(Text("biểu thức rỗng", "empty expression"), self.peek())
         node = self.expr()
         if self.peek().kind != "eof":
             token = self.peek()
-            raise self.error(f"unexpected {self.describe(token)} after a complete expression", token)
+            found = self.describe(token)
+            raise self.error(
+                Text(
+                    f"thừa {found.vi} sau một biểu thức đã hoàn chỉnh",
+                    f"unexpected {found.get('en')} after a complete expression",
+                ),
+                token,
+            )
         return node
 
     def expr(self) -> Expr:
@@ -195,7 +207,9 @@ class _Parser:
             question = self.advance()
             # CEL's grammar: the `then` branch is an `or`, so `a ? b ? c : d : e` needs parentheses.
             then = self.logical("||")
-            self.expect(":", "':' of the conditional 'c ? a : b'")
+            self.expect(
+                ":", Text("dấu ':' của biểu thức điều kiện 'c ? a : b'", "':' of the conditional 'c ? a : b'")
+            )
             otherwise = self.expr()
             node = self.make(
                 Conditional,
@@ -278,7 +292,9 @@ class _Parser:
                 self.chain(links, token)
             if token.kind == ".":
                 self.advance()
-                name = self.expect("ident", "a field or method name after '.'")
+                name = self.expect(
+                    "ident", Text("tên trường hoặc phương thức sau '.'", "a field or method name after '.'")
+                )
                 if self.peek().kind == "(":
                     node = self.method(node, name)
                 else:
@@ -293,7 +309,7 @@ class _Parser:
             elif token.kind == "[":
                 self.advance()
                 index = self.expr()
-                close = self.expect("]", "']'")
+                close = self.expect("]", Text.same("']'"))
                 node = self.make(
                     Index, operand=node, index=index, start=node.start, end=close.end, column=token.start + 1
                 )
@@ -301,14 +317,14 @@ class _Parser:
                 return node
 
     def arguments(self) -> tuple[list[Expr], Token]:
-        self.expect("(", "'('")
+        self.expect("(", Text.same("'('"))
         args: list[Expr] = []
         if self.peek().kind != ")":
             args.append(self.expr())
             while self.peek().kind == ",":
                 self.advance()
                 args.append(self.expr())
-        return args, self.expect(")", "',' or ')'")
+        return args, self.expect(")", Text("',' hoặc ')'", "',' or ')'"))
 
     def method(self, target: Expr, name: Token) -> Expr:
         function = str(name.value)
@@ -318,7 +334,11 @@ class _Parser:
             return self.make(Call, function=function, target=target, args=tuple(args), **span)
         if len(args) != 2 or not isinstance(args[0], Ident):  # noqa: PLR2004
             raise self.error(
-                f"{function}() takes a variable name and an expression: list.{function}(x, ...)", name
+                Text(
+                    f"{function}() nhận một tên biến và một biểu thức: list.{function}(x, ...)",
+                    f"{function}() takes a variable name and an expression: list.{function}(x, ...)",
+                ),
+                name,
             )
         return self.make(Macro, function=function, target=target, variable=args[0].name, body=args[1], **span)
 
@@ -337,7 +357,7 @@ class _Parser:
             return self.make(Ident, name=token.value, start=token.start, end=token.end, column=column)
         if kind == "(":
             node = self.expr()
-            close = self.expect(")", "')'")
+            close = self.expect(")", Text.same("')'"))
             # The span takes in the parentheses, so an enclosing node's source text is balanced.
             return attrs.evolve(node, start=token.start, end=close.end)
         if kind == "[":
@@ -359,12 +379,18 @@ class _Parser:
                 column=column,
             )
         if kind == ".":
-            raise self.error("a name cannot start with '.'", token)
-        raise self.error(f"expected a value, found {self.describe(token)}", token)
+            raise self.error(Text("tên không được bắt đầu bằng '.'", "a name cannot start with '.'"), token)
+        found = self.describe(token)
+        raise self.error(
+            Text(f"cần một giá trị, nhưng gặp {found.vi}", f"expected a value, found {found.get('en')}"),
+            token,
+        )
 
     def entry(self) -> tuple[Expr, Expr]:
         key = self.expr()
-        self.expect(":", "':' between a map key and its value")
+        self.expect(
+            ":", Text("dấu ':' giữa khóa của map và giá trị của nó", "':' between a map key and its value")
+        )
         return key, self.expr()
 
     def sequence(self, close: str, item: Callable[[], _T]) -> list[_T]:
@@ -375,7 +401,7 @@ class _Parser:
             if self.peek().kind != ",":
                 break
             self.advance()
-        self.expect(close, f"',' or {close!r}")
+        self.expect(close, Text(f"',' hoặc {close!r}", f"',' or {close!r}"))
         return items
 
     def function(self, name: Token) -> Expr:
@@ -384,8 +410,20 @@ class _Parser:
         span = {"start": name.start, "end": close.end, "column": name.start + 1}
         if function == "has":
             if len(args) != 1 or not isinstance(args[0], Select):
-                raise self.error("has() takes one field selection, such as has(subject.name)", name)
+                raise self.error(
+                    Text(
+                        "has() nhận đúng một trường được chọn, ví dụ has(subject.name)",
+                        "has() takes one field selection, such as has(subject.name)",
+                    ),
+                    name,
+                )
             return self.make(Has, select=args[0], **span)
         if function in MACROS:
-            raise self.error(f"{function}() is called on a list: list.{function}(x, ...)", name)
+            raise self.error(
+                Text(
+                    f"{function}() được gọi trên một danh sách: list.{function}(x, ...)",
+                    f"{function}() is called on a list: list.{function}(x, ...)",
+                ),
+                name,
+            )
         return self.make(Call, function=function, target=None, args=tuple(args), **span)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Text
 from hoinghe.rules import _ast as a
 from hoinghe.rules._checker import parse_date
 
@@ -56,12 +57,15 @@ ORDER: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
 }
 _INT_TEXT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_OVERFLOW = Text(
+    "tràn số nguyên: kết quả nằm ngoài phạm vi 64 bit", "int overflow: the result is outside the 64-bit range"
+)
 _DOUBLE_TEXT = re.compile(
     r"[+-]?(?:inf|infinity|nan|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)", re.IGNORECASE | re.ASCII
 )
 
 
-def fail(node: a.Expr, message: str) -> ExpressionError:
+def fail(node: a.Expr, message: Text) -> ExpressionError:
     return ExpressionError(message, code=RUNTIME, column=node.column)
 
 
@@ -108,32 +112,40 @@ def cel_equals(x: object, y: object) -> bool:
 def compare(node: a.Binary, x: Any, y: Any) -> bool:
     if _is_num(x) and _is_num(y):
         if x != x or y != y:  # noqa: PLR0124 - NaN is the one value unequal to itself
-            raise fail(node, "NaN values cannot be ordered")  # as in CEL, where Python would say false
+            # as in CEL, where Python would say false
+            raise fail(node, Text("không thể so sánh thứ tự các giá trị NaN", "NaN values cannot be ordered"))
         if type(x) is not type(y):
             x, y = float(x), float(y)
     elif type_name(x) != type_name(y) or type_name(x) not in ("string", "bool", "date"):
-        raise fail(node, f"'{node.op}' does not apply to {type_name(x)} and {type_name(y)}")
+        raise fail(node, _not_for(node.op, x, y))
     return ORDER[node.op](x, y)
+
+
+def _not_for(op: str, x: object, y: object) -> Text:
+    left, right = type_name(x), type_name(y)
+    return Text(
+        f"không áp dụng được '{op}' cho {left} và {right}", f"'{op}' does not apply to {left} and {right}"
+    )
 
 
 def int64(node: a.Expr, value: int) -> int:
     if INT_MIN <= value <= INT_MAX:
         return value
-    raise fail(node, "int overflow: the result is outside the 64-bit range")
+    raise fail(node, _OVERFLOW)
 
 
 def _int_div(node: a.Expr, x: int, y: int) -> int:
     if y == 0:
-        raise fail(node, "division by zero")
+        raise fail(node, Text("chia cho 0", "division by zero"))
     quotient = abs(x) // abs(y)  # CEL truncates toward zero; Python's // floors
     return int64(node, quotient if (x < 0) == (y < 0) else -quotient)
 
 
 def _int_mod(node: a.Expr, x: int, y: int) -> int:
     if y == 0:
-        raise fail(node, "modulo by zero")
+        raise fail(node, Text("chia lấy dư cho 0", "modulo by zero"))
     if x == INT_MIN and y == -1:
-        raise fail(node, "int overflow: the result is outside the 64-bit range")
+        raise fail(node, _OVERFLOW)
     remainder = abs(x) % abs(y)  # the sign follows the dividend, as in CEL (and C), not the divisor
     return -remainder if x < 0 else remainder
 
@@ -160,12 +172,18 @@ def cel_arith(node: a.Binary, x: Any, y: Any) -> Any:
         return x + y
     if op == "+" and isinstance(x, list | tuple) and isinstance(y, list | tuple):
         return [*x, *y]
-    raise fail(node, f"'{op}' does not apply to {type_name(x)} and {type_name(y)}")
+    raise fail(node, _not_for(op, x, y))
 
 
 def check_key(node: a.Expr, key: object) -> None:
     if not (isinstance(key, str | int) and not isinstance(key, float)):
-        raise fail(node, f"a map key must be int, string or bool, not {type_name(key)}")
+        raise fail(
+            node,
+            Text(
+                f"khóa của map phải là int, string hoặc bool, không phải {type_name(key)}",
+                f"a map key must be int, string or bool, not {type_name(key)}",
+            ),
+        )
 
 
 def _map_has(mapping: Mapping[Any, Any], key: object) -> bool:
@@ -183,22 +201,46 @@ def contains(node: a.Binary, x: Any, container: Any) -> bool:
     if isinstance(container, Mapping):
         check_key(node, x)
         return _map_has(container, x)
-    raise fail(node, f"'in' needs a list or a map on its right, not {type_name(container)}")
+    raise fail(
+        node,
+        Text(
+            f"vế phải của 'in' phải là danh sách hoặc map, không phải {type_name(container)}",
+            f"'in' needs a list or a map on its right, not {type_name(container)}",
+        ),
+    )
 
 
 def index(node: a.Expr, container: Any, key: Any) -> Any:
     if isinstance(container, list | tuple):
         if not is_int(key):
-            raise fail(node, f"a list index must be an int, not {type_name(key)}")
+            raise fail(
+                node,
+                Text(
+                    f"chỉ số của danh sách phải là int, không phải {type_name(key)}",
+                    f"a list index must be an int, not {type_name(key)}",
+                ),
+            )
         if not 0 <= key < len(container):
-            raise fail(node, f"index {key} is out of range for a list of size {len(container)}")
+            raise fail(
+                node,
+                Text(
+                    f"chỉ số {key} nằm ngoài danh sách có {len(container)} phần tử",
+                    f"index {key} is out of range for a list of size {len(container)}",
+                ),
+            )
         return container[key]
     if isinstance(container, Mapping):
         check_key(node, key)
         if not _map_has(container, key):
-            raise fail(node, f"no key {key!r} in the map")
+            raise fail(node, Text(f"map không có khóa {key!r}", f"no key {key!r} in the map"))
         return container[key]
-    raise fail(node, f"cannot index a {type_name(container)}")
+    raise fail(
+        node,
+        Text(
+            f"không thể lấy phần tử theo chỉ số của một {type_name(container)}",
+            f"cannot index a {type_name(container)}",
+        ),
+    )
 
 
 def elements_of(node: a.Expr, value: Any) -> Sequence[Any]:
@@ -206,14 +248,22 @@ def elements_of(node: a.Expr, value: Any) -> Sequence[Any]:
         return value
     if isinstance(value, Mapping):
         return list(value)
-    raise fail(node, f"cannot iterate over a {type_name(value)}")
+    raise fail(
+        node, Text(f"không thể duyệt qua một {type_name(value)}", f"cannot iterate over a {type_name(value)}")
+    )
 
 
 def _size(node: a.Expr, value: Any) -> int:
     # Strings count code points (CEL's definition), not UTF-8 bytes.
     if isinstance(value, str | list | tuple | Mapping):
         return len(value)
-    raise fail(node, f"size() does not apply to {type_name(value)}")
+    raise fail(
+        node,
+        Text(
+            f"không áp dụng được size() cho {type_name(value)}",
+            f"size() does not apply to {type_name(value)}",
+        ),
+    )
 
 
 def format_double(value: float) -> str:
@@ -231,11 +281,22 @@ def _to_int(node: a.Expr, value: Any) -> int:
         return int(value)
     if isinstance(value, float):
         if not INT_MIN < value < 2.0**63:  # also false for NaN
-            raise fail(node, f"int({value!r}) is outside the 64-bit range")
+            raise fail(
+                node,
+                Text(
+                    f"int({value!r}) nằm ngoài phạm vi 64 bit", f"int({value!r}) is outside the 64-bit range"
+                ),
+            )
         return int64(node, int(value))  # int() truncates toward zero, as CEL does
     if isinstance(value, str) and _INT_TEXT.fullmatch(value):
         return int64(node, int(value))
-    raise fail(node, f"int() cannot convert {type_name(value)} {value!r}")
+    raise fail(
+        node,
+        Text(
+            f"int() không chuyển đổi được {type_name(value)} {value!r}",
+            f"int() cannot convert {type_name(value)} {value!r}",
+        ),
+    )
 
 
 def _to_double(node: a.Expr, value: Any) -> float:
@@ -243,7 +304,13 @@ def _to_double(node: a.Expr, value: Any) -> float:
         return float(value)
     if isinstance(value, str) and _DOUBLE_TEXT.fullmatch(value):
         return float(value)
-    raise fail(node, f"double() cannot convert {type_name(value)} {value!r}")
+    raise fail(
+        node,
+        Text(
+            f"double() không chuyển đổi được {type_name(value)} {value!r}",
+            f"double() cannot convert {type_name(value)} {value!r}",
+        ),
+    )
 
 
 def _to_string(node: a.Expr, value: Any) -> str:
@@ -257,20 +324,38 @@ def _to_string(node: a.Expr, value: Any) -> str:
         return format_double(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    raise fail(node, f"string() cannot convert {type_name(value)}")
+    raise fail(
+        node,
+        Text(
+            f"string() không chuyển đổi được {type_name(value)}",
+            f"string() cannot convert {type_name(value)}",
+        ),
+    )
 
 
 def _to_date(node: a.Expr, value: Any) -> dt.date:
     parsed = parse_date(value) if isinstance(value, str) else None
     if parsed is None:
-        raise fail(node, f"date() needs text written YYYY-MM-DD, not {value!r}")
+        raise fail(
+            node,
+            Text(
+                f"date() cần chuỗi viết theo dạng YYYY-MM-DD, không phải {value!r}",
+                f"date() needs text written YYYY-MM-DD, not {value!r}",
+            ),
+        )
     return parsed
 
 
 def _dates(node: a.Expr, *values: Any) -> None:
     for value in values:
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise fail(node, f"{node_name(node)}() needs dates, not {type_name(value)}")
+            raise fail(
+                node,
+                Text(
+                    f"{node_name(node)}() cần giá trị ngày, không phải {type_name(value)}",
+                    f"{node_name(node)}() needs dates, not {type_name(value)}",
+                ),
+            )
 
 
 def node_name(node: a.Expr) -> str:
@@ -293,7 +378,13 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
 def _string_method(node: a.Call, method: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
     def run(receiver: Any, arg: Any) -> bool:
         if not (isinstance(receiver, str) and isinstance(arg, str)):
-            raise fail(node, f"{node.function}() needs strings, not {type_name(receiver)}, {type_name(arg)}")
+            raise fail(
+                node,
+                Text(
+                    f"{node.function}() cần chuỗi, không phải {type_name(receiver)}, {type_name(arg)}",
+                    f"{node.function}() needs strings, not {type_name(receiver)}, {type_name(arg)}",
+                ),
+            )
         return method(receiver, arg)
 
     return run

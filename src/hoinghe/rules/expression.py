@@ -71,6 +71,7 @@ from typing import Any
 import attrs
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Language, Text
 from hoinghe.rules import _ast as a
 from hoinghe.rules._checker import check
 from hoinghe.rules._compiler import RUNTIME, RUNTIME_ERRORS, Compiled, Env, compile_tree
@@ -125,20 +126,30 @@ class Expression:
             raise
         except RUNTIME_ERRORS as e:  # a fact whose run-time type is not its declared one
             raise ExpressionError(
-                f"evaluation failed: {e} (does a fact have the wrong type?)", code=RUNTIME
+                Text(
+                    f"không tính được giá trị: {e} (có dữ kiện nào sai kiểu không?)",
+                    f"evaluation failed: {e} (does a fact have the wrong type?)",
+                ),
+                code=RUNTIME,
             ) from e
 
-    def explain(self, facts: Mapping[str, object]) -> tuple[str, ...]:
+    def explain(self, facts: Mapping[str, object], language: Language | None = None) -> tuple[str, ...]:
         """Why a boolean expression is not true over ``facts``, clause by clause, with the values read.
 
         ``()`` when it is true.  For ``a && b`` only the failing conjuncts are listed; for ``all`` the first
-        failing element.
+        failing element.  The few words between the expression's own text and values are in ``language`` (the
+        one in force when not given).
         """
         if self.type not in (BOOL, DYN):
-            raise ExpressionError(f"only a bool expression can be explained, not a {self.type}", code=RUNTIME)
-        return tuple(
-            _Explainer(self.text, self._compiled).reasons(self._node, facts, expected=True, nested=False)
-        )
+            raise ExpressionError(
+                Text(
+                    f"chỉ giải thích được biểu thức kiểu bool, không phải kiểu {self.type}",
+                    f"only a bool expression can be explained, not a {self.type}",
+                ),
+                code=RUNTIME,
+            )
+        explainer = _Explainer(self.text, self._compiled, language)
+        return tuple(explainer.reasons(self._node, facts, expected=True, nested=False))
 
     def fields(self) -> frozenset[str]:
         """The dotted fact paths read: ``subject.union_member_count``, ``members[].union_member``."""
@@ -153,7 +164,13 @@ def compile_expression(text: str, schema: ObjectType) -> Expression:
             ``column`` says where.
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"an expression must be text, not {type(text).__name__}", code="HNG-R001")
+        raise ExpressionError(
+            Text(
+                f"biểu thức phải là chuỗi ký tự, không phải {type(text).__name__}",
+                f"an expression must be text, not {type(text).__name__}",
+            ),
+            code="HNG-R001",
+        )
     try:
         node = parse(text)
         checked = check(node, schema)
@@ -162,7 +179,11 @@ def compile_expression(text: str, schema: ObjectType) -> Expression:
         )
     except RecursionError as e:  # the caps make this unreachable; this keeps the promise if they are raised
         raise ExpressionError(
-            f"expression nests too deeply (MAX_DEPTH = {MAX_DEPTH})", code="HNG-R003"
+            Text(
+                f"biểu thức lồng quá sâu (MAX_DEPTH = {MAX_DEPTH})",
+                f"expression nests too deeply (MAX_DEPTH = {MAX_DEPTH})",
+            ),
+            code="HNG-R003",
         ) from e
 
 
@@ -216,14 +237,17 @@ def _constant(node: a.Expr) -> bool:
     return all(_constant(child) for child in a.children(node))
 
 
-def _message(error: Exception) -> str:
-    return str(error) if isinstance(error, ExpressionError) else f"{type(error).__name__}: {error}"
+def _message(error: Exception, language: Language | None) -> str:
+    if isinstance(error, ExpressionError):
+        return error.describe(language)
+    return f"{type(error).__name__}: {error}"
 
 
 class _Explainer:
-    def __init__(self, text: str, compiled: Compiled) -> None:
+    def __init__(self, text: str, compiled: Compiled, language: Language | None) -> None:
         self.text = text
         self.closures = compiled.closures
+        self.language = language
 
     def source(self, node: a.Expr) -> str:
         return self.text[node.start : node.end]
@@ -234,7 +258,8 @@ class _Explainer:
         try:
             return f"{self.source(node)} ({render_value(self.closures[node](env), width=_ELEMENT_WIDTH)})"
         except RUNTIME_ERRORS as e:
-            return f"{self.source(node)} (failed: {_message(e)})"
+            source, failed = self.source(node), _message(e, self.language)
+            return Text(f"{source} (lỗi: {failed})", f"{source} (failed: {failed})").get(self.language)
 
     def reasons(self, node: a.Expr, env: Env, *, expected: bool, nested: bool) -> list[str]:
         """Why ``node`` is not ``expected``; ``[]`` when it is."""
@@ -245,7 +270,8 @@ class _Explainer:
                 return [
                     r for o in node.operands for r in self.reasons(o, env, expected=expected, nested=nested)
                 ]
-            return [f"{self.source(node)} failed: {_message(e)}"]
+            source, failed = self.source(node), _message(e, self.language)
+            return [Text(f"{source} lỗi: {failed}", f"{source} failed: {failed}").get(self.language)]
         if value is expected:
             return []
         match node:
@@ -269,31 +295,46 @@ class _Explainer:
         """``node`` with the values it read: ``x.y (3) >= 5 is false``, or ``x.ok (false)`` inside a macro."""
         if isinstance(node, a.Binary) and node.op in _COMPARISONS:
             left, right = self.operand(node.left, env), self.operand(node.right, env)
-            return f"{left} {node.op} {right} is {render_value(value)}"
+            shown = render_value(value)
+            return Text(f"{left} {node.op} {right} là {shown}", f"{left} {node.op} {right} is {shown}").get(
+                self.language
+            )
+        shown = render_value(value, width=_ELEMENT_WIDTH)
         if nested:
-            return f"{self.source(node)} ({render_value(value, width=_ELEMENT_WIDTH)})"
-        return f"{self.source(node)} is {render_value(value, width=_ELEMENT_WIDTH)}"
+            return f"{self.source(node)} ({shown})"
+        source = self.source(node)
+        return Text(f"{source} là {shown}", f"{source} is {shown}").get(self.language)
 
     def quantifier(self, node: a.Macro, env: Env, value: Any) -> str:
         items = self.closures[node.target](env)
         items = list(items) if isinstance(items, Mapping) else items
-        head = f"{self.source(node)} is {render_value(value)}"
+        source, shown = self.source(node), render_value(value)
+        head = Text(f"{source} là {shown}", f"{source} is {shown}").get(self.language)
         inner_env = dict(env)
         for item in items if (node.function == "all") != (value is True) else ():
             # The element that decides: the first failing one of a false `all`, the first match of a true `exists`.
             inner_env[node.variable] = item
             element = f"{node.variable} = {render_value(item, width=_ELEMENT_WIDTH)}"
+            body = self.source(node.body)
             if node.function == "all" and (
                 inner := self.reasons(node.body, inner_env, expected=True, nested=True)
             ):
-                return f"{head}: {element} fails {'; '.join(inner)}"
+                failed = "; ".join(inner)
+                fails = Text(f"{head}: {element} không thỏa {failed}", f"{head}: {element} fails {failed}")
+                return fails.get(self.language)
             if node.function == "exists" and not self.reasons(
                 node.body, inner_env, expected=True, nested=True
             ):
-                return f"{head}: {element} satisfies {self.source(node.body)}"
+                satisfies = Text(f"{head}: {element} thỏa {body}", f"{head}: {element} satisfies {body}")
+                return satisfies.get(self.language)
         if node.function == "exists" and value is False:
-            count = f"{len(items)} element{'s' if len(items) != 1 else ''}"
-            return f"{head}: none of the {count} of {self.source(node.target)} satisfies {self.source(node.body)}"
+            body, target = self.source(node.body), self.source(node.target)
+            none = Text(
+                f"{head}: không phần tử nào trong {len(items)} phần tử của {target} thỏa {body}",
+                f"{head}: none of the {len(items)} element{'s' if len(items) != 1 else ''} of {target} "
+                f"satisfies {body}",
+            )
+            return none.get(self.language)
         return head
 
 
@@ -351,17 +392,29 @@ def render_template(template: str, schema: ObjectType) -> Template:
             text.append(ch)
             i += 2
         elif ch == "}":
-            raise ExpressionError("a lone '}' in a template; write '}}' for a brace", column=i + 1)
+            raise ExpressionError(
+                Text(
+                    "mẫu có một dấu '}' đứng riêng; hãy viết '}}' nếu muốn in dấu ngoặc",
+                    "a lone '}' in a template; write '}}' for a brace",
+                ),
+                column=i + 1,
+            )
         elif ch == "{":
             end = _closing_brace(template, i)
             source = template[i + 1 : end]
             if not source.strip():
-                raise ExpressionError("an empty {} in a template; write '{{}}' for braces", column=i + 1)
+                raise ExpressionError(
+                    Text(
+                        "mẫu có cặp {} rỗng; hãy viết '{{}}' nếu muốn in dấu ngoặc",
+                        "an empty {} in a template; write '{{}}' for braces",
+                    ),
+                    column=i + 1,
+                )
             try:
                 expression = compile_expression(source, schema)
             except ExpressionError as e:
                 column = i + 1 + e.column if e.column else i + 1
-                raise ExpressionError(str(e), code=e.diagnostic_code, column=column) from e
+                raise ExpressionError(e.text, code=e.diagnostic_code, column=column) from e
             parts.extend(["".join(text), expression])
             text = []
             i = end + 1
@@ -391,4 +444,10 @@ def _closing_brace(template: str, start: int) -> int:
                 return i
             depth -= 1
         i += 1
-    raise ExpressionError("a '{' in a template is not closed; write '{{' for a brace", column=start + 1)
+    raise ExpressionError(
+        Text(
+            "mẫu có dấu '{' chưa được đóng; hãy viết '{{' nếu muốn in dấu ngoặc",
+            "a '{' in a template is not closed; write '{{' for a brace",
+        ),
+        column=start + 1,
+    )

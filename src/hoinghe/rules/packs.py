@@ -13,18 +13,22 @@ from collections.abc import Sequence
 import attrs
 
 from hoinghe.definitions.rulepack import ParamDef, ParamValue, RuleDef, RulePack
+from hoinghe.org.text import Text
 
 __all__ = ["Loosening", "find_loosenings", "params_in_force", "rules_in_force"]
 
 
 @attrs.frozen
 class Loosening:
-    """Pack ``later`` moves parameter ``name`` against the direction pack ``earlier`` declared."""
+    """Pack ``later`` moves parameter ``name`` against the direction pack ``earlier`` declared.
+
+    ``message`` says what the later pack does, as a verb phrase: "lowers 'x' from 5 to 3; it may only be raised".
+    """
 
     name: str
     earlier: int
     later: int
-    message: str
+    message: Text
 
 
 def _covers(param: ParamDef, pack: RulePack, day: dt.date | None) -> bool:
@@ -69,6 +73,24 @@ def _same_kind(a: ParamValue, b: ParamValue) -> bool:
     return kind(a) == kind(b)
 
 
+def _moved(name: str, prev: ParamValue, value: ParamValue, *, lowered: bool) -> Text:
+    if lowered:
+        return Text(f"hạ {name!r} từ {prev!r} xuống {value!r}", f"lowers {name!r} from {prev!r} to {value!r}")
+    return Text(f"nâng {name!r} từ {prev!r} lên {value!r}", f"raises {name!r} from {prev!r} to {value!r}")
+
+
+def _only(direction: str) -> Text:
+    if direction == "up":
+        return Text(
+            f"; tham số này chỉ được nâng lên (tighten: {direction})",
+            f"; it may only be raised (tighten: {direction})",
+        )
+    return Text(
+        f"; tham số này chỉ được hạ xuống (tighten: {direction})",
+        f"; it may only be lowered (tighten: {direction})",
+    )
+
+
 def find_loosenings(packs: Sequence[RulePack]) -> list[Loosening]:
     """Every parameter that a later pack moves in a direction its first definition forbids."""
     first: dict[str, tuple[int, ParamDef]] = {}
@@ -84,18 +106,22 @@ def find_loosenings(packs: Sequence[RulePack]) -> list[Loosening]:
             prev_index, prev = current[name]
             value = param.value
             direction = origin.tighten
-            problem = None
+            problem: Text | None = None
             if not _same_kind(prev, value):
-                problem = f"changes the type of {name!r} (from {prev!r} to {value!r})"
+                problem = Text(
+                    f"đổi kiểu của {name!r} (từ {prev!r} thành {value!r})",
+                    f"changes the type of {name!r} (from {prev!r} to {value!r})",
+                )
             elif direction == "fixed" and value != prev:
-                problem = f"changes {name!r} from {prev!r} to {value!r}, but it is fixed"
+                problem = Text(
+                    f"đổi {name!r} từ {prev!r} thành {value!r}, nhưng tham số này là cố định",
+                    f"changes {name!r} from {prev!r} to {value!r}, but it is fixed",
+                )
             elif direction in ("up", "down") and not isinstance(prev, tuple) and not isinstance(value, tuple):
                 lowered = value < prev  # type: ignore[operator]
                 raised = value > prev  # type: ignore[operator]
                 if (direction == "up" and lowered) or (direction == "down" and raised):
-                    verb = "lowers" if lowered else "raises"
-                    allowed = "raised" if direction == "up" else "lowered"
-                    problem = f"{verb} {name!r} from {prev!r} to {value!r}; it may only be {allowed} (tighten: {direction})"
+                    problem = _moved(name, prev, value, lowered=lowered) + _only(direction)
             if problem:
                 out.append(Loosening(name, prev_index, index, problem))
             else:

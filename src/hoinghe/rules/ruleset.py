@@ -28,7 +28,7 @@ from hoinghe.rules.types import ObjectType, type_of_value
 
 _T = TypeVar("_T")
 
-__all__ = ["CompiledRule", "RuleFailure", "RuleSet", "compile_rule", "schema_for"]
+__all__ = ["CompiledRule", "RuleFailure", "RuleSet", "compile_rule", "rule_problem", "schema_for"]
 
 
 @attrs.frozen
@@ -94,7 +94,8 @@ class CompiledRule:
                 return None
             explanation = self.require.explain(facts)
         except ExpressionError as exc:
-            explanation = (f"could not be evaluated: {exc}",)
+            failed = Text(f"không tính được: {exc.text.vi}", f"could not be evaluated: {exc.text.get('en')}")
+            explanation = (str(failed),)
         rule = self.definition
         return RuleFailure(
             rule_id=rule.id,
@@ -143,6 +144,15 @@ def compile_rule(
     return CompiledRule(rule, pack_id, require, when, vi, en), errors
 
 
+def rule_problem(rule_id: str, exc: ExpressionError) -> Text:
+    """The message of a diagnostic for a rule whose expression or template does not compile."""
+    return Text(f"quy tắc {rule_id}: {exc.text.vi}", f"rule {rule_id}: {exc.text.get('en')}")
+
+
+def _loosens(pack_id: str, message: Text) -> Text:
+    return Text(f"bộ quy tắc {pack_id!r} {message.vi}", f"pack {pack_id!r} {message.get('en')}")
+
+
 def _fill(template: Template, facts: Mapping[str, object]) -> str:
     # A value nobody recorded (a birth date) shows as "?" rather than leaving the whole template raw.
     return template.format(facts, missing="?")
@@ -180,7 +190,7 @@ class RuleSet:
                 every problem is listed (``hoinghe check`` reports the same with file positions).
         """
         problems = [
-            Diagnostic("HNG-R004", f"pack {packs[x.later].id!r} {x.message}", f"$.params.{x.name}.value")
+            Diagnostic("HNG-R004", _loosens(packs[x.later].id, x.message), f"$.params.{x.name}.value")
             for x in find_loosenings(packs)
         ]
         params = {name: p.value for name, p in params_in_force(packs, on).items()}
@@ -192,7 +202,7 @@ class RuleSet:
             if result is not None:
                 compiled.append(result)
             problems.extend(
-                Diagnostic(exc.diagnostic_code, f"rule {rule.id}: {exc}", f"$.rules[{rule.id}].{part}")
+                Diagnostic(exc.diagnostic_code, rule_problem(rule.id, exc), f"$.rules[{rule.id}].{part}")
                 for part, exc in errors
             )
         if problems:

@@ -29,6 +29,7 @@ from typing import TypeAlias
 import attrs
 
 from hoinghe.errors import ExpressionError
+from hoinghe.org.text import Text
 
 __all__ = [
     "BOOL",
@@ -163,10 +164,18 @@ def type_of_value(value: object) -> Type:
     if isinstance(value, dict):
         key = _common_of([type_of_value(k) for k in value])
         if key not in (INT, STRING, BOOL, DYN):
-            raise ExpressionError(f"map keys must be int, string or bool, not {key}", code="HNG-R002")
+            keys = Text(
+                f"khóa của map phải là int, string hoặc bool, không phải {key}",
+                f"map keys must be int, string or bool, not {key}",
+            )
+            raise ExpressionError(keys, code="HNG-R002")
         return MapType(key, _common_of([type_of_value(v) for v in value.values()]))
+    python = type(value).__name__
     raise ExpressionError(
-        f"a value of Python type {type(value).__name__} has no rule type "
-        "(use int, float, bool, str, date, list or dict)",
+        Text(
+            f"giá trị kiểu Python {python} không có kiểu tương ứng trong quy tắc "
+            "(hãy dùng int, float, bool, str, date, list hoặc dict)",
+            f"a value of Python type {python} has no rule type (use int, float, bool, str, date, list or dict)",
+        ),
         code="HNG-R002",
     )

@@ -32,6 +32,7 @@ from typing import Any, Literal, get_args
 import attrs
 
 from hoinghe.errors import MissingDependency, NotFound
+from hoinghe.i18n import Text
 
 __all__ = [
     "PROFILES",
@@ -69,6 +70,14 @@ _PREFIXES = (
     "xã",
 )
 _SHOWN = 12  # candidates listed in an ambiguity error; the rest are counted
+
+#: The levels as a message names them.
+_LEVEL_NAMES: dict[str, Text] = {
+    "country": Text("quốc gia", "country"),
+    "province": Text("tỉnh", "province"),
+    "district": Text("huyện", "district"),
+    "commune": Text("xã", "commune"),
+}
 
 
 def _children_repr(children: tuple[Division, ...]) -> str:
@@ -128,8 +137,10 @@ class DivisionNotFound(NotFound):
     ``suggestions`` holds the full names of the closest units (possibly none).
     """
 
-    def __init__(self, message: str, *, kind: str, key: str, suggestions: Sequence[str] = ()) -> None:
-        self.kind, self.key = kind, key
+    def __init__(
+        self, message: Text | str, *, kind: Text | str, key: str, suggestions: Sequence[str] = ()
+    ) -> None:
+        self.kind, self.key = kind if isinstance(kind, Text) else Text.same(kind), key
         self.suggestions = tuple(suggestions)
         super(NotFound, self).__init__(message)
 
@@ -137,7 +148,7 @@ class DivisionNotFound(NotFound):
 class AmbiguousDivision(DivisionNotFound):
     """A name matches several units; ``candidates`` holds them.  Narrow it with a parent, the type or the code."""
 
-    def __init__(self, message: str, *, kind: str, key: str, candidates: Sequence[Division]) -> None:
+    def __init__(self, message: Text, *, kind: Text | str, key: str, candidates: Sequence[Division]) -> None:
         self.candidates = tuple(candidates)
         super().__init__(message, kind=kind, key=key, suggestions=[unit.name for unit in candidates])
 
@@ -193,7 +204,7 @@ def country(profile: str = "vn-2019") -> Division:
         MissingDependency: ``vn-2025`` needs ``vietnam-provinces`` 2025 or later (``hoinghe[provinces]``).
     """
     if profile not in PROFILES:
-        raise NotFound("geography profile", profile, known=PROFILES)
+        raise NotFound(Text("bản đồ hành chính", "geography profile"), profile, known=PROFILES)
     return _load(profile)
 
 
@@ -217,8 +228,12 @@ def _decode(data: bytes, profile: str, *, where: str) -> Division:
     """The country held by a file written by ``scripts/build_geo_data.py``."""
     doc: dict[str, Any] = json.loads(gzip.decompress(data))
     if doc.get("profile") != profile or doc.get("format") != _FORMAT:
-        found = f"profile {doc.get('profile')!r} in format {doc.get('format')!r}"
-        msg = f"{where}: expected geography profile {profile!r} in format {_FORMAT}, found {found}"
+        got, fmt = doc.get("profile"), doc.get("format")
+        msg = Text(
+            f"{where}: cần bản đồ hành chính {profile!r} định dạng {_FORMAT}, nhưng tệp có {got!r} định dạng {fmt!r}",
+            f"{where}: expected geography profile {profile!r} in format {_FORMAT}, found profile {got!r} in format "
+            f"{fmt!r}",
+        )
         raise ValueError(msg)
     types: dict[str, str] = doc["types"]
 
@@ -231,15 +246,20 @@ def _decode(data: bytes, profile: str, *, where: str) -> Division:
 
 
 def _load_2025() -> Division:
-    hint = "the vn-2025 geography needs vietnam-provinces 2025 or later: pip install 'hoinghe[provinces]'"
+    hint = Text(
+        "bản đồ hành chính vn-2025 cần vietnam-provinces từ bản 2025: pip install 'hoinghe[provinces]'",
+        "the vn-2025 geography needs vietnam-provinces 2025 or later: pip install 'hoinghe[provinces]'",
+    )
     try:
         import vietnam_provinces  # noqa: PLC0415  # an optional extra, imported only when asked for
         from vietnam_provinces import Province, Ward  # noqa: PLC0415
     except ImportError as exc:
-        raise MissingDependency(f"{hint} ({exc})") from exc
+        raise MissingDependency(hint + f" ({exc})") from exc
     version = str(getattr(vietnam_provinces, "__version__", "0"))
     if int(version.split(".", 1)[0]) < 2025:  # noqa: PLR2004  # releases are numbered by year since 2025
-        raise MissingDependency(f"{hint} (found vietnam-provinces {version})")
+        raise MissingDependency(
+            hint + Text(f" (đang có bản {version})", f" (found vietnam-provinces {version})")
+        )
     wards: dict[int, list[Division]] = {}
     for ward in Ward.iter_all():
         unit = Division(f"{ward.code:05d}", ward.name, "commune", ward.division_type.value.lower())
@@ -296,22 +316,33 @@ def _under(
             yield from _under(child, level, (*parents, child))
 
 
-def _where(scope: Division) -> str:
-    return scope.name if scope.level != "country" else "the whole country"
+def _where(scope: Division) -> Text:
+    return Text.same(scope.name) if scope.level != "country" else Text("cả nước", "the whole country")
 
 
-def _describe(unit: Division, parents: tuple[Division, ...]) -> str:
-    within = ", ".join(parent.name for parent in reversed(parents))
-    return f"{unit.name} ({within + ', ' if within else ''}code {unit.code})"
+def _describe(unit: Division, parents: tuple[Division, ...]) -> Text:
+    within = "".join(f"{parent.name}, " for parent in reversed(parents))
+    return Text(f"{unit.name} ({within}mã {unit.code})", f"{unit.name} ({within}code {unit.code})")
 
 
 def _find(scope: Division, level: Level, query: str) -> Division:
     units = list(_under(scope, level))
     if not units:
         flat = level == "district" and scope.level in {"country", "province"}
-        why = " (the vn-2025 structure has communes directly under provinces)" if flat else ""
-        msg = f"{_where(scope)} has no {level} level{why}; cannot look for {level} {query!r}"
-        raise DivisionNotFound(msg, kind=level, key=query)
+        why = (
+            Text(
+                " (theo cơ cấu vn-2025, xã trực thuộc tỉnh)",
+                " (the vn-2025 structure has communes directly under provinces)",
+            )
+            if flat
+            else Text.same("")
+        )
+        where, name = _where(scope), _LEVEL_NAMES[level]
+        msg = Text(
+            f"{where.vi} không có cấp {name.vi}{why.vi}; không tìm được {name.vi} {query!r}",
+            f"{where.get('en')} has no {name.get('en')} level{why.get('en')}; cannot look for {name.get('en')} {query!r}",
+        )
+        raise DivisionNotFound(msg, kind=name, key=query)
     wanted = query.strip()
     if wanted.isdigit():
         found = [(unit, parents) for unit, parents in units if int(unit.code) == int(wanted)]
@@ -325,13 +356,17 @@ def _find(scope: Division, level: Level, query: str) -> Division:
     if len(found) == 1:
         return found[0][0]
     if found:
-        shown = [_describe(unit, parents) for unit, parents in found[:_SHOWN]]
-        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
-        msg = (
-            f"{level} {query!r} in {_where(scope)} is ambiguous, {len(found)} match: {'; '.join(shown)}{more}; "
-            f"give the code, the type prefix or the unit above it"
+        shown = Text.join("; ", [_describe(unit, parents) for unit, parents in found[:_SHOWN]])
+        extra = len(found) - _SHOWN
+        more = Text(f" và {extra} đơn vị khác", f" and {extra} more") if extra > 0 else Text.same("")
+        where, name, n = _where(scope), _LEVEL_NAMES[level], len(found)
+        msg = Text(
+            f"{name.vi} {query!r} ở {where.vi} chưa rõ, có {n} đơn vị trùng: {shown.vi}{more.vi}; "
+            "hãy ghi mã, tên kèm loại (xã, phường, huyện...) hoặc đơn vị cấp trên",
+            f"{name.get('en')} {query!r} in {where.get('en')} is ambiguous, {n} match: {shown.get('en')}{more.get('en')}; "
+            "give the code, the type prefix or the unit above it",
         )
-        raise AmbiguousDivision(msg, kind=level, key=query, candidates=[unit for unit, _ in found])
+        raise AmbiguousDivision(msg, kind=name, key=query, candidates=[unit for unit, _ in found])
     raise _miss(scope, level, query, [unit for unit, _ in units])
 
 
@@ -342,7 +377,14 @@ def _miss(scope: Division, level: Level, query: str, units: Sequence[Division]) 
             by_key.setdefault(key, []).append(unit.name)
     close = difflib.get_close_matches(_fold(query), by_key, n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(name for key in close for name in by_key[key]))
-    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else f" ({len(units)} {level}s there)"
-    return DivisionNotFound(
-        f"no {level} {query!r} in {_where(scope)}{hint}", kind=level, key=query, suggestions=suggestions
+    where, name, names, n = _where(scope), _LEVEL_NAMES[level], ", ".join(suggestions), len(units)
+    hint = (
+        Text(f"; có phải {names}?", f"; did you mean {names}?")
+        if suggestions
+        else Text(f" (ở đó có {n} {name.vi})", f" ({n} {name.get('en')}s there)")
     )
+    msg = Text(
+        f"không có {name.vi} {query!r} ở {where.vi}{hint.vi}",
+        f"no {name.get('en')} {query!r} in {where.get('en')}{hint.get('en')}",
+    )
+    return DivisionNotFound(msg, kind=name, key=query, suggestions=suggestions)

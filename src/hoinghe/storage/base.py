@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
@@ -171,8 +172,12 @@ class Store(OrgReader, Protocol):
         """Record that the message was delivered (again, harmlessly, if it already was)."""
         ...
 
-    def outbox_failed(self, key: str, at: datetime, error: str, *, retry_at: datetime | None) -> None:
-        """Record a failed attempt and release its lease: try again from ``retry_at``, or give up when ``None``."""
+    def outbox_failed(self, key: str, at: datetime, error: Text | str, *, retry_at: datetime | None) -> None:
+        """Record a failed attempt and release its lease: try again from ``retry_at``, or give up when ``None``.
+
+        ``error`` is what the attempt said, kept in both languages (a plain string reads the same in both) and
+        read back as :attr:`OutboxState.error <hoinghe.records.OutboxState.error>`.
+        """
         ...
 
     def release_outbox(self, worker: str, keys: Iterable[str]) -> None:

@@ -16,11 +16,21 @@ import cattrs
 import cattrs.errors
 
 from hoinghe.errors import StorageError
+from hoinghe.i18n import Text
 from hoinghe.org.frozen import FrozenDict
 from hoinghe.org.model import Actor, Member, Unit
 from hoinghe.records import Activity, Case, Event, IdempotencyRecord, OutboxMessage, Timer, VersionRecord
 
-__all__ = ["MIGRATIONS", "PAYLOAD_VERSION", "decode", "encode", "from_payload", "to_payload"]
+__all__ = [
+    "MIGRATIONS",
+    "PAYLOAD_VERSION",
+    "decode",
+    "decode_text",
+    "encode",
+    "encode_text",
+    "from_payload",
+    "to_payload",
+]
 
 #: The layout version written today.
 PAYLOAD_VERSION = 1
@@ -43,6 +53,20 @@ _KINDS: dict[type, str] = {
     IdempotencyRecord: "idempotency",
     VersionRecord: "version",
     Activity: "activity",
+}
+
+# What each kind of record is called in messages.
+_TITLES: dict[str, Text] = {
+    "unit": Text("đơn vị", "unit"),
+    "member": Text("hội viên", "member"),
+    "actor": Text("người thực hiện", "actor"),
+    "case": Text("hồ sơ", "case"),
+    "event": Text("sự kiện", "event"),
+    "timer": Text("hẹn giờ", "timer"),
+    "outbox": Text("thông báo trong hộp thư đi", "outbox"),
+    "idempotency": Text("khóa chống trùng lặp", "idempotency"),
+    "version": Text("phiên bản định nghĩa", "version"),
+    "activity": Text("hoạt động tuyên truyền, tập huấn", "activity"),
 }
 
 
@@ -76,29 +100,48 @@ def from_payload(cls: type[_R], payload: object) -> _R:
         StorageError: the payload is newer than this hoinghe, or does not fit the record.
     """
     kind = _KINDS[cls]
+    what = _TITLES[kind]
     if not isinstance(payload, Mapping):
-        msg = f"a stored {kind} is not a JSON object but {type(payload).__name__}"
+        msg = Text(
+            f"bản ghi {what.vi} trong kho dữ liệu không phải đối tượng JSON mà là {type(payload).__name__}",
+            f"a stored {what.get('en')} is not a JSON object but {type(payload).__name__}",
+        )
         raise StorageError(msg)
     body = dict(payload)
     version = body.pop("v", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        msg = f"a stored {kind} has no valid layout version ({version!r}); versions start at 1"
+        msg = Text(
+            f"bản ghi {what.vi} trong kho dữ liệu không có phiên bản bố cục hợp lệ ({version!r}); "
+            "phiên bản bắt đầu từ 1",
+            f"a stored {what.get('en')} has no valid layout version ({version!r}); versions start at 1",
+        )
         raise StorageError(msg)
     if version > PAYLOAD_VERSION:
-        msg = f"a stored {kind} has layout version {version}; this hoinghe reads up to {PAYLOAD_VERSION}: upgrade hoinghe"
+        msg = Text(
+            f"bản ghi {what.vi} trong kho dữ liệu có phiên bản bố cục {version}; bản hoinghe này chỉ đọc được "
+            f"đến {PAYLOAD_VERSION}: hãy nâng cấp hoinghe",
+            f"a stored {what.get('en')} has layout version {version}; this hoinghe reads up to "
+            f"{PAYLOAD_VERSION}: upgrade hoinghe",
+        )
         raise StorageError(msg)
     steps = MIGRATIONS.get(kind, {})
     while version < PAYLOAD_VERSION:
         step = steps.get(version)
         if step is None:
-            msg = f"no migration of a stored {kind} from layout {version} to {version + 1}"
+            msg = Text(
+                f"không có bước chuyển bản ghi {what.vi} từ bố cục {version} sang {version + 1}",
+                f"no migration of a stored {what.get('en')} from layout {version} to {version + 1}",
+            )
             raise StorageError(msg)
         body = step(body)
         version += 1
     try:
         return _CONVERTER.structure(body, cls)
     except (cattrs.errors.CattrsError, ValueError, TypeError, KeyError) as exc:
-        msg = f"a stored {kind} does not fit its record: {exc}"
+        msg = Text(
+            f"bản ghi {what.vi} trong kho dữ liệu không khớp với cấu trúc bản ghi: {exc}",
+            f"a stored {what.get('en')} does not fit its record: {exc}",
+        )
         raise StorageError(msg) from exc
 
 
@@ -112,6 +155,27 @@ def decode(cls: type[_R], text: str) -> _R:
     try:
         payload = json.loads(text)
     except ValueError as exc:
-        msg = f"a stored {_KINDS[cls]} is not JSON: {exc}"
+        what = _TITLES[_KINDS[cls]]
+        msg = Text(
+            f"bản ghi {what.vi} trong kho dữ liệu không phải JSON: {exc}",
+            f"a stored {what.get('en')} is not JSON: {exc}",
+        )
         raise StorageError(msg) from exc
     return from_payload(cls, payload)
+
+
+def encode_text(text: Text) -> str:
+    """A message in both languages as JSON text (``{"en": ..., "vi": ...}``), for a text column."""
+    return json.dumps(text.to_json(), sort_keys=True, ensure_ascii=False)
+
+
+def decode_text(stored: str) -> Text:
+    """A message kept by :func:`encode_text`; any other text (written by an older hoinghe) reads the same in both."""
+    if stored.startswith("{"):
+        try:
+            found = json.loads(stored)
+        except ValueError:
+            found = None
+        if isinstance(found, dict) and isinstance(found.get("vi"), str) and isinstance(found.get("en"), str):
+            return Text(found["vi"], found["en"])
+    return Text.same(stored)

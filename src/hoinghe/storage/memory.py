@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from hoinghe.errors import ConflictError, NotFound
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
@@ -32,6 +33,7 @@ from hoinghe.records import (
     VersionRecord,
     check_shape,
 )
+from hoinghe.storage._wording import ACTOR, CASE, MEMBER, UNIT, VERSION, stale_case, unit_changed
 
 __all__ = ["MemoryStore"]
 
@@ -103,19 +105,19 @@ class MemoryStore:
         try:
             return self._units[unit_id]
         except KeyError:
-            raise NotFound("unit", unit_id) from None
+            raise NotFound(UNIT, unit_id) from None
 
     def member(self, member_id: str) -> Member:
         try:
             return self._members[member_id]
         except KeyError:
-            raise NotFound("member", member_id) from None
+            raise NotFound(MEMBER, member_id) from None
 
     def actor(self, actor_id: str) -> Actor:
         try:
             return self._actors[actor_id]
         except KeyError:
-            raise NotFound("actor", actor_id) from None
+            raise NotFound(ACTOR, actor_id) from None
 
     def holders(self, role: str, unit_id: str) -> list[Actor]:
         with self._lock:
@@ -181,7 +183,7 @@ class MemoryStore:
         try:
             return self._cases[case_id]
         except KeyError:
-            raise NotFound("case", case_id) from None
+            raise NotFound(CASE, case_id) from None
 
     def cases(
         self,
@@ -207,7 +209,7 @@ class MemoryStore:
             try:
                 return self._events[case_id][after:]
             except KeyError:
-                raise NotFound("case", case_id) from None
+                raise NotFound(CASE, case_id) from None
 
     def commit(self, commit: Commit) -> None:
         case = commit.case
@@ -237,15 +239,16 @@ class MemoryStore:
         stored = self._cases.get(case.id)
         actual = 0 if stored is None else stored.version
         if actual != commit.expected_version:
-            msg = f"case {case.id} is at version {actual}, not {commit.expected_version}; read it again"
-            raise ConflictError(msg, expected=commit.expected_version, actual=actual)
+            raise stale_case(case.id, actual, commit.expected_version)
         for change in commit.units:
             if self._units.get(change.after.id) != change.before:
-                msg = f"unit {change.after.id} changed since case {case.id} read it; read it again"
-                raise ConflictError(msg)
+                raise unit_changed(change.after.id, case.id)
         key = commit.idempotency
         if key is not None and key.key in self._keys:
-            msg = f"idempotency key {key.key!r} was used meanwhile"
+            msg = Text(
+                f"khóa chống trùng lặp {key.key!r} đã được một yêu cầu khác dùng trong lúc đó",
+                f"idempotency key {key.key!r} was used meanwhile",
+            )
             raise ConflictError(msg)
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
@@ -333,7 +336,7 @@ class MemoryStore:
                 self._delivered += 1
             self._leases.pop(key, None)
 
-    def outbox_failed(self, key: str, at: datetime, error: str, *, retry_at: datetime | None) -> None:
+    def outbox_failed(self, key: str, at: datetime, error: Text | str, *, retry_at: datetime | None) -> None:
         with self._lock:
             state = self._outbox.get(key)
             self._leases.pop(key, None)
@@ -342,7 +345,7 @@ class MemoryStore:
             self._outbox[key] = attrs.evolve(
                 state,
                 attempts=state.attempts + 1,
-                last_error=error,
+                error=error,
                 next_attempt=retry_at,
                 failed=at if retry_at is None else None,
             )
@@ -403,7 +406,7 @@ class MemoryStore:
         try:
             return self._versions[version_hash]
         except KeyError:
-            raise NotFound("definition version", version_hash) from None
+            raise NotFound(VERSION, version_hash) from None
 
     # ----------------------------------------------------------------------------------- outreach, training
 
@@ -412,7 +415,7 @@ class MemoryStore:
         with self._lock:
             for activity in activities:
                 if activity.unit not in self._units:
-                    raise NotFound("unit", activity.unit)
+                    raise NotFound(UNIT, activity.unit)
             self._activities.update((a.id, a) for a in activities)
 
     def activities(

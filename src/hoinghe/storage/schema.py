@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hoinghe.errors import StorageError
+from hoinghe.i18n import Text
 
 __all__ = ["SCHEMA_VERSION", "UPGRADES", "metadata", "tables", "upgrade_schema"]
 
@@ -256,7 +257,11 @@ def upgrade_schema(conn: Connection) -> int:
         conn.execute(sa.insert(_org_version).values(id=1, version=0))
         return SCHEMA_VERSION
     if found > SCHEMA_VERSION:
-        msg = f"the database has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"
+        msg = Text(
+            f"cơ sở dữ liệu có lược đồ phiên bản {found}, mới hơn bản hoinghe này ({SCHEMA_VERSION}): "
+            "hãy nâng cấp hoinghe",
+            f"the database has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe",
+        )
         raise StorageError(msg)
     while found < SCHEMA_VERSION:
         UPGRADES[found](conn)

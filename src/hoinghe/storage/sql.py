@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from hoinghe.errors import ConflictError, NotFound, StorageError
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
@@ -48,7 +49,8 @@ from hoinghe.records import (
     VersionRecord,
     check_shape,
 )
-from hoinghe.storage.codec import decode, encode
+from hoinghe.storage._wording import ACTOR, CASE, MEMBER, UNIT, VERSION, stale_case, unit_changed
+from hoinghe.storage.codec import decode, decode_text, encode, encode_text
 from hoinghe.storage.memory import MemoryStore
 from hoinghe.storage.schema import SCHEMA_VERSION, tables, upgrade_schema
 
@@ -172,6 +174,7 @@ _UNITS_IN = sa.select(_T.units.c.id).where(_T.units.c.id.in_(sa.bindparam("ids",
 
 _DECODED: dict[tuple[type, str], Any] = {}
 _DECODED_SIZE = 50_000
+_ERROR_SIZE = 2000  # characters of a delivery error kept, in each language
 
 
 def _decoded(cls: type[_R], text: str) -> _R:
@@ -184,6 +187,19 @@ def _decoded(cls: type[_R], text: str) -> _R:
         found = _DECODED[key] = decode(cls, text)
     record: _R = found
     return record
+
+
+def _written_first(exc: sa.exc.IntegrityError) -> ConflictError:
+    return ConflictError(
+        Text(
+            f"một quyết định khác đã ghi bản ghi này trước: {exc.orig}",
+            f"another decision wrote the same record first: {exc.orig}",
+        )
+    )
+
+
+def _error(stored: str | None) -> Text | None:
+    return None if stored is None else decode_text(stored)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -241,7 +257,12 @@ class SqlStore:
         try:
             self._engine = self._make_engine(url)
         except sa.exc.ArgumentError as exc:
-            msg = f"{self._shown()} is not a database URL; write sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
+            msg = Text(
+                f"{self._shown()} không phải URL cơ sở dữ liệu; hãy viết sqlite:///path/to/file.db "
+                "hoặc postgresql+psycopg://user@host/db",
+                f"{self._shown()} is not a database URL; write sqlite:///path/to/file.db "
+                "or postgresql+psycopg://user@host/db",
+            )
             raise StorageError(msg) from exc
         try:
             if create:
@@ -251,7 +272,10 @@ class SqlStore:
         except BaseException as exc:
             self._engine.dispose()  # a store that failed to open leaves no connection behind
             if isinstance(exc, sa.exc.SQLAlchemyError):
-                msg = f"cannot open the database {self._shown()}: {_first_line(exc)}"
+                msg = Text(
+                    f"không mở được cơ sở dữ liệu {self._shown()}: {_first_line(exc)}",
+                    f"cannot open the database {self._shown()}: {_first_line(exc)}",
+                )
                 raise StorageError(msg) from exc
             raise
 
@@ -362,10 +386,12 @@ class SqlStore:
         except (ConflictError, NotFound, StorageError):
             raise
         except sa.exc.IntegrityError as exc:
-            msg = f"another decision wrote the same record first: {exc.orig}"
-            raise ConflictError(msg) from exc
+            raise _written_first(exc) from exc
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"the database failed; nothing was written: {_first_line(exc)}"
+            msg = Text(
+                f"cơ sở dữ liệu gặp lỗi; không có gì được ghi: {_first_line(exc)}",
+                f"the database failed; nothing was written: {_first_line(exc)}",
+            )
             raise StorageError(msg) from exc
         raise AssertionError  # pragma: no cover - Retrying either returns or raises
 
@@ -389,10 +415,20 @@ class SqlStore:
     def _check_version(self) -> None:
         found = self.schema_version()
         if found is None or found < SCHEMA_VERSION:
-            msg = f"the database {self._shown()} has schema {found}, this hoinghe needs {SCHEMA_VERSION}: run hoinghe db upgrade"
+            msg = Text(
+                f"cơ sở dữ liệu {self._shown()} có lược đồ phiên bản {found}, bản hoinghe này cần "
+                f"{SCHEMA_VERSION}: hãy chạy hoinghe db upgrade",
+                f"the database {self._shown()} has schema {found}, this hoinghe needs {SCHEMA_VERSION}: "
+                "run hoinghe db upgrade",
+            )
             raise StorageError(msg)
         if found > SCHEMA_VERSION:
-            msg = f"the database {self._shown()} has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): upgrade hoinghe"
+            msg = Text(
+                f"cơ sở dữ liệu {self._shown()} có lược đồ phiên bản {found}, mới hơn bản hoinghe này "
+                f"({SCHEMA_VERSION}): hãy nâng cấp hoinghe",
+                f"the database {self._shown()} has schema {found}, newer than this hoinghe ({SCHEMA_VERSION}): "
+                "upgrade hoinghe",
+            )
             raise StorageError(msg)
 
     # ----------------------------------------------------------------------------------------- sessions
@@ -421,7 +457,9 @@ class SqlStore:
                     self._local.org_checked = None
                     conn.rollback()
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"the database failed: {_first_line(exc)}"
+            msg = Text(
+                f"cơ sở dữ liệu gặp lỗi: {_first_line(exc)}", f"the database failed: {_first_line(exc)}"
+            )
             raise StorageError(msg) from exc
 
     def _refresh_reader(self) -> None:
@@ -460,15 +498,17 @@ class SqlStore:
         except (ConflictError, NotFound, StorageError):
             raise
         except sa.exc.IntegrityError as exc:
-            msg = f"another decision wrote the same record first: {exc.orig}"
-            raise ConflictError(msg) from exc
+            raise _written_first(exc) from exc
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"the database failed; nothing of the batch was written: {_first_line(exc)}"
+            msg = Text(
+                f"cơ sở dữ liệu gặp lỗi; không phần nào của lô được ghi: {_first_line(exc)}",
+                f"the database failed; nothing of the batch was written: {_first_line(exc)}",
+            )
             raise StorageError(msg) from exc
 
     # ----------------------------------------------------------------------------------------- organisation
 
-    def _get(self, table: str, kind: str, cls: type[_R], key: str) -> _R:
+    def _get(self, table: str, kind: Text, cls: type[_R], key: str) -> _R:
         statement = _SELECT[table]
 
         def read(conn: Connection) -> _R:
@@ -496,7 +536,7 @@ class SqlStore:
         with self._org_lock:
             return self._org if self._org_version == checked else None
 
-    def _org_get(self, table: str, kind: str, cls: type[_R], key: str) -> _R:
+    def _org_get(self, table: str, kind: Text, cls: type[_R], key: str) -> _R:
         org = self._current_org()
         if org is not None and (found := org[table].get(key)) is not None:
             record: _R = found
@@ -507,13 +547,13 @@ class SqlStore:
         return record
 
     def unit(self, unit_id: str) -> Unit:
-        return self._org_get("units", "unit", Unit, unit_id)
+        return self._org_get("units", UNIT, Unit, unit_id)
 
     def member(self, member_id: str) -> Member:
-        return self._org_get("members", "member", Member, member_id)
+        return self._org_get("members", MEMBER, Member, member_id)
 
     def actor(self, actor_id: str) -> Actor:
-        return self._org_get("actors", "actor", Actor, actor_id)
+        return self._org_get("actors", ACTOR, Actor, actor_id)
 
     def holders(self, role: str, unit_id: str) -> list[Actor]:
         texts = self._run(
@@ -544,7 +584,7 @@ class SqlStore:
     def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
         def read(conn: Connection) -> list[Unit]:
             if conn.execute(_MEMBER_EXISTS, {"key": member_id}).first() is None:
-                raise NotFound("member", member_id)
+                raise NotFound(MEMBER, member_id)
             units = [
                 _decoded(Unit, text) for text in conn.execute(_MEMBERSHIPS, {"key": member_id}).scalars()
             ]
@@ -602,7 +642,7 @@ class SqlStore:
     # ----------------------------------------------------------------------------------------- cases
 
     def case(self, case_id: str) -> Case:
-        return self._get("cases", "case", Case, case_id)
+        return self._get("cases", CASE, Case, case_id)
 
     def cases(
         self,
@@ -627,7 +667,7 @@ class SqlStore:
     def events(self, case_id: str, *, after: int = 0) -> list[Event]:
         def read(conn: Connection) -> list[Event]:
             if conn.execute(_CASE_EXISTS, {"key": case_id}).first() is None:
-                raise NotFound("case", case_id)
+                raise NotFound(CASE, case_id)
             rows = conn.execute(_EVENTS_OF_CASE, {"key": case_id, "after": after}).scalars()
             return [_decoded(Event, text) for text in rows]
 
@@ -693,7 +733,7 @@ class SqlStore:
                 OutboxState(
                     _decoded(OutboxMessage, row.payload),
                     attempts=row.attempts,
-                    last_error=row.last_error,
+                    error=_error(row.last_error),
                     leased_to=worker,
                 )
                 for row in taken
@@ -704,10 +744,13 @@ class SqlStore:
     def outbox_delivered(self, key: str, at: dt.datetime) -> None:
         self._run(lambda conn: conn.execute(_DELIVERED, {"message_key": key, "at": _epoch(at)}), write=True)
 
-    def outbox_failed(self, key: str, at: dt.datetime, error: str, *, retry_at: dt.datetime | None) -> None:
+    def outbox_failed(
+        self, key: str, at: dt.datetime, error: Text | str, *, retry_at: dt.datetime | None
+    ) -> None:
+        said = error if isinstance(error, Text) else Text.same(error)
         values = {
             "message_key": key,
-            "error": error[:2000],
+            "error": encode_text(Text(said.vi[:_ERROR_SIZE], said.get("en")[:_ERROR_SIZE])),
             "retry_at": None if retry_at is None else _epoch(retry_at),
             "failed": _epoch(at) if retry_at is None else None,
         }
@@ -747,7 +790,7 @@ class SqlStore:
                 OutboxState(
                     _decoded(OutboxMessage, row.payload),
                     attempts=row.attempts,
-                    last_error=row.last_error,
+                    error=_error(row.last_error),
                     next_attempt=_from_epoch(row.next_attempt),
                     failed=_from_epoch(row.failed),
                     leased_to=row.lease_owner
@@ -794,7 +837,7 @@ class SqlStore:
                 sa.select(_T.versions.c.payload).where(_T.versions.c.hash == version_hash)
             ).scalar()
             if text is None:
-                raise NotFound("definition version", version_hash)
+                raise NotFound(VERSION, version_hash)
             return decode(VersionRecord, text)
 
         return self._run(read, write=False)
@@ -816,7 +859,7 @@ class SqlStore:
             known = set(conn.execute(_UNITS_IN, {"ids": wanted}).scalars())
             missing = next((u for u in wanted if u not in known), None)
             if missing is not None:
-                raise NotFound("unit", missing)
+                raise NotFound(UNIT, missing)
             dialect = sqlite_dialect if conn.dialect.name == "sqlite" else postgresql_dialect
             statement = dialect.insert(_T.activities)
             excluded = statement.excluded
@@ -928,20 +971,18 @@ def _write_commit(conn: Connection, commit: Commit) -> None:
     case, expected = commit.case, commit.expected_version
     if expected == 0:
         if conn.execute(_CASE_EXISTS, {"key": case.id}).first() is not None:
-            msg = f"case {case.id} exists already"
+            msg = Text(f"hồ sơ {case.id} đã có", f"case {case.id} exists already")
             raise ConflictError(msg, expected=0)
         conn.execute(_INSERT["cases"], {"id": case.id, **_case_columns(case)})
     else:
         updated = conn.execute(_UPDATE_CASE, {"key": case.id, "expected": expected, **_case_columns(case)})
         if updated.rowcount != 1:
             actual = conn.execute(_CASE_VERSION, {"key": case.id}).scalar()
-            msg = f"case {case.id} is at version {actual}, not {expected}; read it again"
-            raise ConflictError(msg, expected=expected, actual=actual)
+            raise stale_case(case.id, actual, expected)
     for change in commit.units:
         stored = conn.execute(_UNIT_FOR_UPDATE, {"key": change.after.id}).scalar()
         if (None if stored is None else _decoded(Unit, stored)) != change.before:
-            msg = f"unit {change.after.id} changed since case {case.id} read it; read it again"
-            raise ConflictError(msg)
+            raise unit_changed(change.after.id, case.id)
         _put_unit(conn, change.after)
     for member in commit.members:
         _upsert(conn, "members", member.id, {"payload": encode(member)})

@@ -97,8 +97,13 @@ def __getattr__(name: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name != "hypothesis":
             raise
-        msg = f"hoinghe.testing.{name} needs Hypothesis; install it with `pip install hoinghe[test]`"
-        raise ModuleNotFoundError(msg, name="hypothesis") from exc
+        from hoinghe.i18n import Text  # noqa: PLC0415 - only this failure needs it
+
+        needs = Text(
+            f"hoinghe.testing.{name} cần Hypothesis; cài đặt bằng `pip install hoinghe[test]`",
+            f"hoinghe.testing.{name} needs Hypothesis; install it with `pip install hoinghe[test]`",
+        )
+        raise ModuleNotFoundError(needs, name="hypothesis") from exc
     if module in _HYPOTHESIS:
         _register()
     globals()[name] = value

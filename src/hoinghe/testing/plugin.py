@@ -43,6 +43,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hoinghe.i18n import Text
+
 if TYPE_CHECKING:
     from hoinghe.definitions.plan import PlanDef
     from hoinghe.definitions.profile import Profile
@@ -131,8 +133,14 @@ class RecordingListener:
         """
         events = self.of(case_id)
         if not events:
-            where = f" for case {case_id}" if case_id is not None else ""
-            msg = f"the listener has recorded no event{where}"
+            msg = (
+                Text(
+                    f"trình lắng nghe chưa ghi nhận sự kiện nào của hồ sơ {case_id}",
+                    f"the listener has recorded no event for case {case_id}",
+                )
+                if case_id is not None
+                else Text("trình lắng nghe chưa ghi nhận sự kiện nào", "the listener has recorded no event")
+            )
             raise LookupError(msg)
         return events[-1]
 
@@ -169,7 +177,10 @@ def _profile_id(request: pytest.FixtureRequest) -> str:
     marker = request.node.get_closest_marker(_MARKER)
     if marker is not None:
         if len(marker.args) != 1 or not isinstance(marker.args[0], str):
-            msg = f"@pytest.mark.{_MARKER} takes one profile id, e.g. @pytest.mark.{_MARKER}('vn-2019')"
+            msg = Text(
+                f"@pytest.mark.{_MARKER} nhận đúng một id hồ sơ cấu hình, ví dụ @pytest.mark.{_MARKER}('vn-2019')",
+                f"@pytest.mark.{_MARKER} takes one profile id, e.g. @pytest.mark.{_MARKER}('vn-2019')",
+            )
             raise pytest.UsageError(msg)
         return marker.args[0]
     chosen: str = request.config.getini(_PROFILE_INI)
@@ -338,7 +349,11 @@ def _behaviour(overrides: dict[str, Any]) -> Behaviour:
     known = {a.name for a in attrs.fields(Behaviour)}
     unknown = sorted(set(overrides) - known)
     if unknown:
-        msg = f"hoinghe_simulate() got unknown behaviour settings {', '.join(unknown)}; the settings are {', '.join(sorted(known))}"
+        given, settings = ", ".join(unknown), ", ".join(sorted(known))
+        msg = Text(
+            f"hoinghe_simulate() nhận thiết lập hành vi không có: {given}; các thiết lập là {settings}",
+            f"hoinghe_simulate() got unknown behaviour settings {given}; the settings are {settings}",
+        )
         raise TypeError(msg)
     return attrs.evolve(DEFAULT, **overrides)
 

@@ -173,7 +173,11 @@ class EngineMachine(RuleBasedStateMachine):
         chosen = self.workflows if self.workflows is not None else tuple(self.current)
         missing = [w for w in chosen if w not in self.current]
         if missing:
-            msg = f"profile {self.profile.id} has no workflow {', '.join(missing)}; set {type(self).__name__}.workflows"
+            absent, setting = ", ".join(missing), f"{type(self).__name__}.workflows"
+            msg = Text(
+                f"hồ sơ cấu hình {self.profile.id} không có quy trình {absent}; hãy đặt {setting}",
+                f"profile {self.profile.id} has no workflow {absent}; set {setting}",
+            )
             raise ValueError(msg)
         self.founding = [self.current[w] for w in chosen if self.current[w].subject.new]
         self.running = [self.current[w] for w in chosen if not self.current[w].subject.new]

@@ -17,6 +17,7 @@ import attrs
 from hypothesis import strategies as st
 
 from hoinghe.definitions.profile import Profile, RoleDef
+from hoinghe.i18n import Text
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Actor, Member, RoleGrant, Unit, UnitStatus
 from hoinghe.org.registry import COMMUNE_LEVEL, Org
@@ -74,7 +75,10 @@ def members(
         ValueError: no communes or no trades to draw from.
     """
     if not communes or not trades:
-        msg = "members() needs at least one commune and one trade"
+        msg = Text(
+            "members() cần ít nhất một xã và một ngành nghề",
+            "members() needs at least one commune and one trade",
+        )
         raise ValueError(msg)
     joined = union_members if union_members is not None else _mostly(flag=True)
     return st.builds(
@@ -139,7 +143,11 @@ def units(
     spec = org.hierarchy.level(level)
     parents = _parents(org, level)
     if not parents:
-        msg = f"the organisation has no active unit a {level} may sit under ({', '.join(org.hierarchy.parent_levels(level))})"
+        above = ", ".join(org.hierarchy.parent_levels(level))
+        msg = Text(
+            f"tổ chức không có đơn vị đang hoạt động nào để một {level} trực thuộc ({above})",
+            f"the organisation has no active unit a {level} may sit under ({above})",
+        )
         raise ValueError(msg)
     kinds: st.SearchStrategy[str | None] = (
         st.just(kind) if kind is not None or not spec.kinds else st.sampled_from(spec.kinds)
@@ -214,7 +222,10 @@ def _administrative(hierarchy: Hierarchy) -> tuple[list[str], list[str]]:
     """The levels from the top down to the commune, and the levels of branches and groups below it."""
     ids = list(hierarchy.ids)
     if COMMUNE_LEVEL not in ids:
-        msg = f"orgs() needs a hierarchy with a {COMMUNE_LEVEL!r} level (members live in communes); it has {ids}"
+        msg = Text(
+            f"orgs() cần hệ thống tổ chức có cấp {COMMUNE_LEVEL!r} (hội viên cư trú ở xã); hiện có {ids}",
+            f"orgs() needs a hierarchy with a {COMMUNE_LEVEL!r} level (members live in communes); it has {ids}",
+        )
         raise ValueError(msg)
     cut = ids.index(COMMUNE_LEVEL) + 1
     return ids[:cut], [lvl for lvl in ids[cut:] if hierarchy.level(lvl).kinds]
@@ -371,7 +382,10 @@ def orgs(
     """
     _administrative(profile.hierarchy)
     if not trades or not statuses:
-        msg = "orgs() needs at least one trade and one status"
+        msg = Text(
+            "orgs() cần ít nhất một ngành nghề và một trạng thái",
+            "orgs() needs at least one trade and one status",
+        )
         raise ValueError(msg)
     farmer = st.tuples(
         st.lists(st.sampled_from(tuple(trades)), min_size=1, max_size=2, unique=True),

@@ -124,7 +124,12 @@ def hierarchies(
         ValueError: a range is empty or asks for more levels than there are names for.
     """
     if not (1 <= above[0] <= above[1] <= len(_ABOVE)) or not (0 <= below[0] <= below[1] <= len(_BELOW)):
-        msg = f"hierarchies() takes 1..{len(_ABOVE)} levels above the commune and 0..{len(_BELOW)} below it; got above={above}, below={below}"
+        msg = Text(
+            f"hierarchies() nhận 1..{len(_ABOVE)} cấp trên cấp xã và 0..{len(_BELOW)} cấp dưới cấp xã; "
+            f"nhận được above={above}, below={below}",
+            f"hierarchies() takes 1..{len(_ABOVE)} levels above the commune and 0..{len(_BELOW)} below it; "
+            f"got above={above}, below={below}",
+        )
         raise ValueError(msg)
     return _hierarchy(above, below, commune=commune)
 
@@ -243,7 +248,10 @@ def workflow_definitions(
         ValueError: ``max_states`` is out of range.
     """
     if not 2 <= max_states <= _MAX_STATES:  # noqa: PLR2004 - a workflow needs a start and an end
-        msg = f"workflow_definitions() makes 2..{_MAX_STATES} states; max_states is {max_states}"
+        msg = Text(
+            f"workflow_definitions() tạo 2..{_MAX_STATES} trạng thái; max_states là {max_states}",
+            f"workflow_definitions() makes 2..{_MAX_STATES} states; max_states is {max_states}",
+        )
         raise ValueError(msg)
     chosen = profile if profile is not None else _shipped(DEFAULT_PROFILE)
     names = ids if ids is not None else st.integers(1, 999).map(lambda n: f"generated-{n}")
@@ -389,7 +397,10 @@ def event_sequences(
         ValueError: no actors, a naive ``start`` or a negative ``max_steps``.
     """
     if not actors or start.tzinfo is None or max_steps < 0:
-        msg = "event_sequences() needs at least one actor, a timezone-aware start and max_steps >= 0"
+        msg = Text(
+            "event_sequences() cần ít nhất một người thực hiện, start có múi giờ và max_steps >= 0",
+            "event_sequences() needs at least one actor, a timezone-aware start and max_steps >= 0",
+        )
         raise ValueError(msg)
     return _events(
         _Walk(
