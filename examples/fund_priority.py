@@ -4,7 +4,8 @@ Two groups of the commune Yên Sơn apply for a loan under one plan each (Decree
 residential group, and households who are also members of the professional group of orange growers.  The plan
 implementing Resolution 04 (II.2.3) gives the Fund's loans first to members of professional groups and branches;
 ``hoinghe.fund.rank`` puts the applications in that order and gives the reasons.  A third application asks more
-than the household ceiling (a parameter of the pack decree-37-2023) and comes last, with the rule it fails.
+than the household ceiling (a parameter of the pack decree-37-2023) and comes last, with the rule it fails; the
+engine checks the same rule where the Fund's board appraises the plan, and refuses it there.
 
 Run: python examples/fund_priority.py
 """
@@ -48,7 +49,10 @@ store.put_org(
         Unit("g-thon4", "group", "Tổ hội thôn 4", "c-ys", kind="residential", members=("m8", "m9", "m10")),
     ],
     members=[farmer(f"m{i}") for i in range(1, 11)],
-    actors=[Actor("officer", "Cán bộ Hội xã Yên Sơn", (RoleGrant("union_officer", "c-ys"),))],
+    actors=[
+        Actor("officer", "Cán bộ Hội xã Yên Sơn", (RoleGrant("union_officer", "c-ys"),)),
+        Actor("board", "Ban điều hành Quỹ hỗ trợ nông dân tỉnh", (RoleGrant("fund_board", "p-tq"),)),
+    ],
 )
 profile = load_profile("vn-2025")
 engine = Engine(
@@ -86,3 +90,15 @@ for ranked in ranking:
 
 assert [r.case_id for r in ranking] == [professional, plain, too_much]
 assert ranking[2].failed == ("FUND-07",)
+
+# The commune union checks the borrowers; the board, appraising, checks the loan's terms and may not go on.
+engine.fire(
+    too_much, "verify", "officer", documents={"residence_certification": "file:///ho-so/xac-nhan.pdf"}
+)
+verdict = engine.check(
+    too_much, "appraise", "board", documents={"loan_appraisal": "file:///ho-so/tham-dinh.pdf"}
+)
+for blocker in verdict.blockers:
+    print(blocker.describe("vi"))
+    print(blocker.describe("en"))
+assert [b.rule_id for b in verdict.blockers] == ["FUND-07"]

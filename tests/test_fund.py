@@ -15,6 +15,8 @@ from hoinghe import Actor, RoleGrant, Unit
 from hoinghe.cli import app
 from hoinghe.definitions.rulepack import Effective, ParamDef, RulePack
 from hoinghe.engine import Refused
+from hoinghe.engine.engine import SYSTEM
+from hoinghe.engine.facts import Decision, build_facts
 from hoinghe.errors import DefinitionError
 from hoinghe.fund import WORKFLOW, ApplicationView, FundError, assess, open_applications, rank
 from hoinghe.loading import load_profile
@@ -238,6 +240,16 @@ def test_a_borrower_is_in_one_plan_at_a_time():
     assert rank(eng.store, eng.profile, on=ON)[0].failed == ()
 
 
+def test_a_borrower_in_a_plan_of_another_of_their_groups_is_refused_by_the_board():
+    """f1 and f2 belong to the professional group and to g-a: a plan on each names them, so the second fails."""
+    eng = engine()
+    submitted(eng, "g-pro", loan(["f1", "f3"]))
+    case_id = verified(eng, "g-a", loan(["f1", "f6"]))
+    with pytest.raises(hoinghe.Refused) as caught:
+        eng.fire(case_id, "appraise", "quy-p1", documents=APPRAISAL)
+    assert [b.rule_id for b in caught.value.verdict.blockers if b.rule_id] == ["FUND-06"]
+
+
 def test_a_disbursed_loan_holds_its_borrowers_until_its_term_ends():
     eng = engine()
     case_id = submitted(eng, "g-b", loan(["f7"], months=12))
@@ -373,11 +385,192 @@ def test_missing_parameters_are_an_error_naming_them():
         )
         return attrs.evolve(eng.profile, rule_packs=packs)
 
-    with pytest.raises(FundError, match="parameter priority_professional_weight is not defined"):
+    with pytest.raises(FundError, match="parameter priority_professional_weight is not defined") as error:
         rank(eng.store, without("priority_professional_weight"), [], on=ON)
-    with pytest.raises(FundError, match="condition FUND-07 cannot be checked") as error:
+    assert "tham số priority_professional_weight không được khai báo" in error.value.describe("vi")
+    # A condition reading a parameter no pack defines is a rule that does not compile: the packs are wrong.
+    with pytest.raises(DefinitionError, match="FUND-07") as wrong:
         rank(eng.store, without("household_ceiling_vnd"), [], on=ON)
-    assert "household_ceiling_vnd" in str(error.value)
+    assert "unknown field 'household_ceiling_vnd' of params" in str(wrong.value)
+
+
+# ------------------------------------------------------------------------------------------------ the engine's verdict
+
+VERIFIED = {"residence_certification": "file:///xac-nhan.pdf"}
+APPRAISAL = {"loan_appraisal": "file:///tham-dinh.pdf"}
+DECISION = {"loan_decision": "file:///quyet-dinh.pdf"}
+
+
+def verified(eng: hoinghe.Engine, group: str, data: dict) -> str:
+    """An application submitted and checked by the commune union, which checks the borrowers only."""
+    case_id = submitted(eng, group, data)
+    eng.fire(case_id, "verify", "btv-1", documents=VERIFIED)
+    return case_id
+
+
+def refusal(
+    eng: hoinghe.Engine, case_id: str, step: str, documents: dict, **kwargs: object
+) -> hoinghe.Blocker:
+    with pytest.raises(Refused) as refused:
+        eng.fire(case_id, step, "quy-p1", documents=documents, **kwargs)
+    [blocker] = refused.value.verdict.blockers
+    return blocker
+
+
+def test_the_board_may_not_lend_a_household_more_than_the_ceiling():
+    eng = engine()
+    case_id = verified(eng, "g-b", loan(["f7", "f8"], amount=150 * MILLION))
+
+    blocker = refusal(eng, case_id, "appraise", APPRAISAL)
+
+    assert (blocker.code, blocker.rule_id) == ("HNG-B005", "FUND-07")
+    assert str(blocker.citation) == "Nghị định 37/2023/NĐ-CP"
+    assert blocker.message.en == (
+        "A household borrows at most 100000000 VND; the largest amount asked is 150000000 VND."
+    )
+    assert (
+        blocker.message.vi == "Mỗi hộ vay không quá 100000000 đồng; hộ đề nghị vay nhiều nhất 150000000 đồng."
+    )
+    assert eng.case(case_id).state == "verified"
+    # Within the ceiling the board appraises it; raising an amount at the decision is refused the same way.
+    within = {"amounts": {"f7": 100 * MILLION, "f8": 60 * MILLION}}
+    assert eng.fire(case_id, "appraise", "quy-p1", documents=APPRAISAL, data=within).state == "appraised"
+    raised = {"amounts": {"f7": 100 * MILLION, "f8": 120 * MILLION}}
+    blocker = refusal(eng, case_id, "approve", DECISION, data=raised)
+    assert blocker.rule_id == "FUND-07"
+    assert "the largest amount asked is 120000000 VND" in blocker.message.en
+    assert eng.fire(case_id, "approve", "quy-p1", documents=DECISION).state == "approved"
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_the_board_may_not_lend_to_a_borrower_already_in_another_open_plan(backend, tmp_path):
+    store = hoinghe.SqlStore(f"sqlite:///{tmp_path / 'fund.db'}") if backend == "sqlite" else world.store()
+    if backend == "sqlite":
+        store.put_org(units=world.units(), members=world.members(), actors=world.actors())
+    try:
+        eng = engine(store=store)
+        first = submitted(eng, "g-b", loan(["f7", "f8"]))
+        second = verified(eng, "g-b", loan(["f8", "f9"]))
+
+        blocker = refusal(eng, second, "appraise", APPRAISAL)
+
+        assert blocker.rule_id == "FUND-06"
+        assert blocker.citation is not None
+        assert blocker.citation.doc == "Nghị định 37/2023/NĐ-CP"
+        assert blocker.message.en == (
+            f"A borrower is in one group plan at a time; borrowers already in another plan: {{f8: ['{first}']}}."
+        )
+        eng.fire(first, "withdraw", "officer-1")
+        assert eng.fire(second, "appraise", "quy-p1", documents=APPRAISAL).state == "appraised"
+        eng.close()
+    finally:
+        if backend == "sqlite":
+            store.close()
+
+
+def test_a_disbursed_plan_holds_its_borrowers_at_the_board_until_its_term_ends():
+    eng = engine()
+    take_to_disbursed(eng, submitted(eng, "g-b", loan(["f7"], months=12)))
+    again = verified(eng, "g-b", loan(["f7", "f8"]))
+    assert refusal(eng, again, "appraise", APPRAISAL).rule_id == "FUND-06"
+    eng.clock.advance(dt.timedelta(days=366))
+    assert eng.fire(again, "appraise", "quy-p1", documents=APPRAISAL).state == "appraised"
+
+
+def test_an_incomplete_application_is_refused_at_the_board_with_what_is_missing():
+    eng = engine()
+    case_id = verified(eng, "g-b", {k: v for k, v in loan(["f7"]).items() if k != "months"})
+    blocker = refusal(eng, case_id, "appraise", APPRAISAL)
+    assert blocker.rule_id == "FUND-10"
+    assert "product: 'cam', term: ? months" in blocker.message.en
+
+
+def branch_and_group() -> list[Unit]:
+    """A residential branch of commune c-1 and a group inside it, two of whose members live in commune c-2."""
+    return [
+        Unit("b-1", "branch", "Chi hội thôn Đồng Xe", "c-1", kind="residential", members=("f9", "f10")),
+        Unit("g-in", "group", "Tổ hội xóm 2", "b-1", kind="residential", members=("f9", "f10", "f14", "f15")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("borrowers", "lives_in"), [(["f9", "f10"], None), (["f14", "f15"], "['c-2', 'c-2']")], ids=["c-1", "c-2"]
+)
+def test_a_group_in_a_branch_lends_to_households_of_the_branchs_commune(borrowers, lives_in):
+    eng = engine()
+    eng.store.put_org(units=branch_and_group())
+    case = eng.open(WORKFLOW, "g-in", "officer-1", data=loan(borrowers))
+    if lives_in is None:
+        assert eng.fire(case.id, "submit", "officer-1", documents=DOCS).state == "submitted"
+        return
+    # Both live in one commune, but not in c-1, where the branch and its group are.
+    with pytest.raises(Refused) as refused:
+        eng.fire(case.id, "submit", "officer-1", documents=DOCS)
+    [blocker] = refused.value.verdict.blockers
+    assert blocker.rule_id == "FUND-04"
+    assert f"the borrowers live in: {lives_in}" in blocker.message.en
+
+
+def test_the_subject_names_its_commune_union_through_a_branch():
+    store = world.store()
+    store.put_org(units=branch_and_group())
+
+    def facts_of(unit_id: str, data: dict | None = None) -> dict:
+        case = loan_case(unit_id, data or {})
+        return build_facts(store, Decision(case, store.unit(unit_id), SYSTEM, ON, (), {}))
+
+    assert facts_of("g-in")["subject"]["commune"] == "c-1"
+    assert facts_of("b-1")["subject"]["commune"] == "c-1"
+    assert facts_of("c-2")["subject"]["commune"] == "c-2"
+    assert "commune" not in facts_of("p-1")["subject"]
+    assert "loan" not in facts_of("g-in", {"borrowers": ["f9"]})  # a founding dossier's planned borrowers
+    loan_facts = facts_of(
+        "g-in", {"borrowers": ["f9", "f1", 3], "amounts": {"f9": 10, "f1": -1}, "months": "6"}
+    )
+    assert loan_facts["loan"]["borrowers"] == ["f9", "f1"]
+    assert loan_facts["loan"]["amounts"] == {"f9": 10}  # a negative amount is no amount: FUND-10 says so
+    assert loan_facts["loan"]["outsiders"] == ["f1"]
+    assert (loan_facts["loan"]["product"], "months" in loan_facts["loan"]) == ("", False)
+
+
+def loan_case(unit_id: str, data: dict) -> hoinghe.Case:
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    return hoinghe.Case("c", WORKFLOW, "", unit_id, "drafted", 1, at, at, "officer-1", data=data)
+
+
+def test_the_other_applications_are_read_by_unit_and_only_when_a_rule_asks(monkeypatch):
+    """Only the plans on the units the borrowers belong to are read, so a decision's cost does not grow with
+    the Fund's cases in the whole store."""
+    eng = engine()
+    calls: list[dict] = []
+    read = eng.store.cases
+
+    def cases(**filters):
+        calls.append(filters)
+        return read(**filters)
+
+    monkeypatch.setattr(eng.store, "cases", cases)
+    world.found_until_submitted(eng)
+    case_id = verified(eng, "g-b", loan(["f7"]))
+    assert calls == []  # founding a group, submitting and verifying a loan: no rule reads the other plans
+    eng.fire(case_id, "appraise", "quy-p1", documents=APPRAISAL)
+    units = ["g-b", *(u.id for u in eng.store.memberships("f7") if u.id != "g-b")]
+    assert calls == [{"workflow": WORKFLOW, "subject": unit} for unit in units]
+
+
+def test_a_province_lowering_the_household_ceiling_turns_the_boards_verdict(tmp_path):
+    data = loan(["f7", "f8"], amount=50 * MILLION)
+    central = engine()
+    assert central.fire(verified(central, "g-b", data), "appraise", "quy-p1", documents=APPRAISAL).state == (
+        "appraised"
+    )
+    provincial = engine(profile=province(tmp_path, 40 * MILLION))
+    blocker = refusal(provincial, verified(provincial, "g-b", data), "appraise", APPRAISAL)
+    assert blocker.rule_id == "FUND-07"
+    assert (
+        blocker.message.en
+        == "A household borrows at most 40000000 VND; the largest amount asked is 50000000 VND."
+    )
 
 
 # ------------------------------------------------------------------------------------------------ the workflow
@@ -464,7 +657,7 @@ def test_the_command_ranks_a_sqlite_store(tmp_path):
         == "2 of 2 borrowers are members of professional group g-pro (priority, Plan II.2.3)"
     )
 
-    text = runner.invoke(app, ["fund", "rank", "--db", url, "--on", "2026-03-10"])
+    text = runner.invoke(app, ["fund", "rank", "--db", url, "--on", "2026-03-10", "--lang", "vi"])
     assert text.exit_code == 0, text.output
     assert text.stdout.splitlines()[0] == f"1. {professional}  g-a  101"
     assert "tổ hội nghề nghiệp g-pro" in text.stdout

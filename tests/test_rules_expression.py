@@ -671,7 +671,7 @@ def test_type_of_value_refuses_what_rules_cannot_hold(value):
 
 
 def test_facts_schema():
-    assert set(FACTS.fields) == {"subject", "members", "parent", "case", "actor", "params", "today"}
+    assert set(FACTS.fields) == {"subject", "members", "parent", "case", "loan", "actor", "params", "today"}
     assert isinstance(FACTS.fields["params"], ObjectType)
     assert FACTS.fields["params"].fields == {}
     schema = facts_schema({"n": INT})

@@ -4,24 +4,40 @@ A decision reads few of them (MEM-02 reads one count), so the objects here are l
 first time an expression reads it, then kept.  The fields are those declared in :mod:`hoinghe.rules.facts`; the
 subject is the unit *as the case proposes it*: the member list, leaders, trade and name given in the case data
 overlay the unit on record (a group being founded has no members on record until its founding is decided).
+
+A case whose data asks for a loan (a Farmer Support Fund application: ``amounts``, ``product`` or ``months``
+beside the ``borrowers``) also has the fact ``loan``.  Its fields come from the data, except ``engaged``: the other
+applications of the same workflow, on the units the borrowers belong to, that name a borrower and hold them on the
+day (open, or disbursed and within their term), read from the store by subject, and only when a rule reads it.  A founding dossier names
+``borrowers`` too (the members who plan to borrow), but asks for no loan, and has no ``loan``.
 """
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import attrs
 
+from hoinghe.engine.authority import resolve_at
 from hoinghe.errors import NotFound
 from hoinghe.org.model import Actor, Member, Unit, to_leaders
+from hoinghe.org.registry import COMMUNE_LEVEL
+from hoinghe.org.text import Text
 from hoinghe.records import Case, Document
 from hoinghe.storage.base import OrgReader
 
 __all__ = ["Decision", "build_facts", "months_between", "proposed_subject"]
 
 _YEAR = dt.timedelta(days=365)
+
+# The case data of a loan beside its borrowers, which a founding dossier names too (those who plan to borrow).
+_LOAN_DATA = frozenset({"amounts", "product", "months"})
+# An application whose money was paid out holds its borrowers until its term ends; one open holds them too.
+_DISBURSED = "disbursed"
 
 
 def proposed_subject(unit: Unit, data: Mapping[str, Any]) -> Unit:
@@ -34,23 +50,32 @@ def proposed_subject(unit: Unit, data: Mapping[str, Any]) -> Unit:
     if "members" in data:
         members = data["members"]
         if not isinstance(members, list | tuple) or not all(isinstance(m, str) for m in members):
-            msg = f"case data 'members' is a list of member ids, not {members!r}"
+            msg = Text(
+                f"dữ liệu 'members' của hồ sơ phải là danh sách mã hội viên, không phải {members!r}",
+                f"case data 'members' is a list of member ids, not {members!r}",
+            )
             raise ValueError(msg)
         changes["members"] = tuple(dict.fromkeys(members))
     if "leaders" in data:
         leaders = data["leaders"]
         if not isinstance(leaders, Mapping):
-            msg = f"case data 'leaders' maps a role to member ids, not {leaders!r}"
+            msg = Text(
+                f"dữ liệu 'leaders' của hồ sơ phải gắn mỗi vai trò với mã hội viên, không phải {leaders!r}",
+                f"case data 'leaders' maps a role to member ids, not {leaders!r}",
+            )
             raise ValueError(msg)
         try:
             changes["leaders"] = to_leaders(leaders)
         except TypeError as exc:
-            msg = f"case data 'leaders': {exc}"
+            msg = Text(f"dữ liệu 'leaders' của hồ sơ: {exc}", f"case data 'leaders': {exc}")
             raise ValueError(msg) from None
     for key in ("trade", "name"):
         if key in data:
             if not isinstance(data[key], str):
-                msg = f"case data {key!r} is text, not {data[key]!r}"
+                msg = Text(
+                    f"dữ liệu {key!r} của hồ sơ phải là văn bản, không phải {data[key]!r}",
+                    f"case data {key!r} is text, not {data[key]!r}",
+                )
                 raise ValueError(msg)
             changes[key] = data[key]
     return attrs.evolve(unit, **changes) if changes else unit
@@ -204,6 +229,7 @@ class _SubjectFacts(_Lazy):
             "rating",
             "contract_signed_share",
             "meetings_last_year",
+            "commune",
         }
     )
 
@@ -292,6 +318,14 @@ class _SubjectFacts(_Lazy):
         today = self._ctx.decision.today
         return sum(1 for day in self._unit.meetings if today - _YEAR < day <= today)
 
+    def _commune(self) -> str | None:
+        # Up through a branch, as a role held "at: commune" is found; absent above the commune level.
+        try:
+            found = resolve_at(self._ctx.store, COMMUNE_LEVEL, self._unit)
+        except NotFound:
+            return None
+        return None if found is None else found.id
+
 
 class _CaseFacts(_Lazy):
     __slots__ = ("_ctx",)
@@ -327,6 +361,114 @@ class _CaseFacts(_Lazy):
         return self._case.proposer
 
 
+@runtime_checkable
+class _Cases(Protocol):
+    """Where the other cases of a workflow are read: a :class:`~hoinghe.storage.Store` is one."""
+
+    def cases(self, *, workflow: str | None = None, subject: str | None = None) -> Iterable[Case]: ...
+
+
+def _case_source(store: OrgReader) -> _Cases | None:
+    """The store the other cases are read from; ``None`` for a snapshot of the organisation, which holds none."""
+    if isinstance(store, _Cases):
+        return store
+    # The engine's reader of one decision remembers the organisation only: the cases come from the store behind.
+    behind = getattr(store, "store", None)
+    return behind if isinstance(behind, _Cases) else None
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ids(value: object) -> list[str]:
+    """The member ids of a list in case data, each once, in order (anything else names nobody)."""
+    if not isinstance(value, list | tuple):
+        return []
+    return list(dict.fromkeys(item for item in value if isinstance(item, str)))
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """``day`` moved ``months`` later, on the last day of the month when it has no such day."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _holds(case: Case, day: dt.date) -> bool:
+    """Whether a loan application holds its borrowers on ``day``: open, or disbursed and within its term."""
+    if case.opened_at.date() > day:
+        return False  # a plan drawn up after the day holds nobody on it
+    if not case.closed:
+        return True
+    if case.state != _DISBURSED:
+        return False
+    months = case.data.get("months")
+    # A loan paid out with no term recorded is not known to have ended: its plan still names the borrowers.
+    return not _whole(months) or day < _months_later(case.entered_at.date(), months)
+
+
+def _loan(decision: Decision) -> dict[str, Any]:
+    """The loan's fields read from the case data; values of the wrong shape are left out, so rules say so."""
+    data = decision.case.data
+    borrowers = _ids(data.get("borrowers"))
+    given = data.get("amounts")
+    amounts = (
+        {k: v for k, v in given.items() if isinstance(k, str) and _whole(v) and v >= 0}
+        if isinstance(given, Mapping)
+        else {}
+    )
+    asked = [amounts[b] for b in borrowers if b in amounts]
+    product = data.get("product")
+    members = set(decision.subject.members)
+    loan: dict[str, Any] = {
+        "borrowers": borrowers,
+        "amounts": amounts,
+        "total": sum(asked),
+        "max_amount": max(asked, default=0),
+        "product": product if isinstance(product, str) else "",
+        "outsiders": [b for b in borrowers if b not in members],
+    }
+    months = data.get("months")
+    if _whole(months):
+        loan["months"] = months
+    return loan
+
+
+class _LoanFacts(_Lazy):
+    """The loan a case asks for: its data at once, the other applications holding its borrowers on demand."""
+
+    __slots__ = ("_ctx",)
+    FIELDS = frozenset({"engaged"})
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__(_loan(ctx.decision))
+        self._ctx = ctx
+
+    def _engaged(self) -> dict[str, list[str]] | None:
+        source = _case_source(self._ctx.store)
+        if source is None:
+            return None  # left absent: a rule reading it fails rather than pass unchecked
+        case, day = self._ctx.decision.case, self._ctx.decision.today
+        borrowers: list[str] = self["borrowers"]
+        wanted = set(borrowers)
+        # A plan is a group's (or a branch's): the other plans naming a borrower are on the units they belong to.
+        # Reading those units' cases keeps each decision's cost flat as the Fund's cases grow in number.
+        units = dict.fromkeys([case.subject])
+        for borrower in borrowers:
+            with contextlib.suppress(NotFound):  # an unknown borrower is for FUND-03 to refuse
+                units.update(dict.fromkeys(u.id for u in self._ctx.store.memberships(borrower)))
+        held: dict[str, list[str]] = {}
+        for unit_id in units:
+            for other in source.cases(workflow=case.workflow, subject=unit_id):
+                if other.id == case.id or not _holds(other, day):
+                    continue
+                for borrower in _ids(other.data.get("borrowers")):
+                    if borrower in wanted:
+                        held.setdefault(borrower, []).append(other.id)
+        return {b: sorted(held[b]) for b in borrowers if b in held}
+
+
 def _member_facts(ctx: _Context, member: Member) -> _MemberFacts:
     facts = _MemberFacts(_plain_facts(member))
     facts["borrower"] = member.id in ctx.borrowers
@@ -349,6 +491,8 @@ def build_facts(store: OrgReader, decision: Decision) -> dict[str, Any]:
         "actor": {"id": actor.id, "roles": list(dict.fromkeys(g.role for g in actor.grants))},
         "today": decision.today,
     }
+    if not _LOAN_DATA.isdisjoint(decision.case.data):
+        facts["loan"] = _LoanFacts(ctx)
     parent_id = decision.subject.parent
     if parent_id is not None:
         try:

@@ -29,8 +29,12 @@ class FundError(HoingheError, ValueError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
         count = len(self.diagnostics)
-        head = f"{count} problem{'s' if count != 1 else ''} with the Fund's applications or parameters"
-        super().__init__("\n".join([head, *(f"  {d}" for d in self.diagnostics)]))
+        head = Text(
+            f"{count} vấn đề với hồ sơ vay vốn hoặc tham số của Quỹ",
+            f"{count} problem{'s' if count != 1 else ''} with the Fund's applications or parameters",
+        )
+        lines = [Text(f"  {d.describe('vi')}", f"  {d.describe('en')}") for d in self.diagnostics]
+        super().__init__(Text.join("\n", [head, *lines]))
 
 
 def _amounts(value: Mapping[str, int]) -> dict[str, int]:
@@ -83,11 +87,27 @@ class ApplicationView:
         amounts = _amount_map(data.get("amounts", {}), case.id, problems)
         product = data.get("product", "")
         if not isinstance(product, str):
-            problems.append(_problem(case.id, "$.data.product", f"is text (what they make), not {product!r}"))
+            problems.append(
+                _problem(
+                    case.id,
+                    "$.data.product",
+                    Text(
+                        f"phải là văn bản (sản phẩm làm ra), không phải {product!r}",
+                        f"is text (what they make), not {product!r}",
+                    ),
+                )
+            )
         months = data.get("months")
         if months is not None and (not isinstance(months, int) or isinstance(months, bool)):
             problems.append(
-                _problem(case.id, "$.data.months", f"is a whole number of months, not {months!r}")
+                _problem(
+                    case.id,
+                    "$.data.months",
+                    Text(
+                        f"phải là số tháng (số nguyên), không phải {months!r}",
+                        f"is a whole number of months, not {months!r}",
+                    ),
+                )
             )
         if problems:
             raise FundError(problems)
@@ -104,24 +124,50 @@ class ApplicationView:
         )
 
 
-def _problem(case_id: str, path: str, message: str) -> Diagnostic:
-    return Diagnostic("HNG-W020", f"case {case_id}: {path[2:]} {message}", path)
+def _problem(case_id: str, path: str, message: Text) -> Diagnostic:
+    field = path[2:]
+    return Diagnostic(
+        "HNG-W020", Text(f"hồ sơ {case_id}: {field} ", f"case {case_id}: {field} ") + message, path
+    )
 
 
 def _ids(value: Any, case_id: str, problems: list[Diagnostic]) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
-        problems.append(_problem(case_id, "$.data.borrowers", f"is a list of member ids, not {value!r}"))
+        problems.append(
+            _problem(
+                case_id,
+                "$.data.borrowers",
+                Text(
+                    f"phải là danh sách mã hội viên, không phải {value!r}",
+                    f"is a list of member ids, not {value!r}",
+                ),
+            )
+        )
         return ()
-    bad = [i for i, item in enumerate(value) if not isinstance(item, str)]
     problems.extend(
-        _problem(case_id, f"$.data.borrowers[{i}]", f"is a member id, not {value[i]!r}") for i in bad
+        _problem(
+            case_id,
+            f"$.data.borrowers[{i}]",
+            Text(f"phải là mã hội viên, không phải {item!r}", f"is a member id, not {item!r}"),
+        )
+        for i, item in enumerate(value)
+        if not isinstance(item, str)
     )
     return tuple(dict.fromkeys(item for item in value if isinstance(item, str)))
 
 
 def _amount_map(value: Any, case_id: str, problems: list[Diagnostic]) -> dict[str, int]:
     if not isinstance(value, Mapping):
-        problems.append(_problem(case_id, "$.data.amounts", f"maps member ids to VND, not {value!r}"))
+        problems.append(
+            _problem(
+                case_id,
+                "$.data.amounts",
+                Text(
+                    f"phải gắn mã hội viên với số tiền (đồng), không phải {value!r}",
+                    f"maps member ids to VND, not {value!r}",
+                ),
+            )
+        )
         return {}
     out: dict[str, int] = {}
     for key, amount in value.items():
@@ -130,7 +176,12 @@ def _amount_map(value: Any, case_id: str, problems: list[Diagnostic]) -> dict[st
         else:
             problems.append(
                 _problem(
-                    case_id, f"$.data.amounts.{key}", f"is a whole, non-negative VND amount, not {amount!r}"
+                    case_id,
+                    f"$.data.amounts.{key}",
+                    Text(
+                        f"phải là số tiền nguyên, không âm (đồng), không phải {amount!r}",
+                        f"is a whole, non-negative VND amount, not {amount!r}",
+                    ),
                 )
             )
     return out

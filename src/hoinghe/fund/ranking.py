@@ -200,17 +200,17 @@ def _priority(found: Assessment, names: _UnitNames) -> Text:
     units = list(dict.fromkeys(u for units in found.professional.values() for u in units))
     levels = {names.level(u) for u in units}
     shown = ", ".join(units[:_SHOWN]) + (f" (+{len(units) - _SHOWN})" if len(units) > _SHOWN else "")
-    plural = "s" if len(units) > 1 else ""
+    many = len(units) > 1
     if levels == {"group"}:
-        vi_kind, en_kind = "tổ hội nghề nghiệp", f"professional group{plural}"
+        kind = Text("tổ hội nghề nghiệp", "professional groups" if many else "professional group")
     elif levels == {"branch"}:
-        vi_kind, en_kind = "chi hội nghề nghiệp", f"professional branch{'es' if plural else ''}"
+        kind = Text("chi hội nghề nghiệp", "professional branches" if many else "professional branch")
     else:
-        vi_kind, en_kind = "chi hội, tổ hội nghề nghiệp", "professional groups and branches"
-    verb = "is a member" if count == 1 else "are members"
+        kind = Text("chi hội, tổ hội nghề nghiệp", "professional groups and branches")
+    member = Text("là hội viên", "is a member" if count == 1 else "are members")
     return Text(
-        f"{count}/{total} người vay là hội viên {vi_kind} {shown} (ưu tiên, {PLAN_PART.vi})",
-        f"{count} of {total} borrowers {verb} of {en_kind} {shown} (priority, {PLAN_PART.en})",
+        f"{count}/{total} người vay {member.vi} {kind.vi} {shown} (ưu tiên, {PLAN_PART.vi})",
+        f"{count} of {total} borrowers {member.en} of {kind.en} {shown} (priority, {PLAN_PART.en})",
     )
 
 

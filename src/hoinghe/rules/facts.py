@@ -11,10 +11,14 @@ subject    the unit (branch or group) the rule is about
 members    its members, one object each
 parent     the unit it belongs to
 case       the workflow case being decided
+loan       the loan a case asks for, when its data holds one (a Farmer Support Fund application)
 actor      who is acting, with the roles they hold
 params     the rule pack's parameters, typed per profile (empty in :data:`FACTS`)
 today      the date of the decision, from the injected clock
 =========  ==================================================================================================
+
+A fact may be absent (``subject.commune`` above the commune level, ``loan`` in a case that asks for no loan): a
+rule reading it fails, saying so, unless it asks first with ``has(...)``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Mapping
 
 from hoinghe.rules.types import BOOL, DATE, DOUBLE, INT, STRING, ListType, MapType, ObjectType, Type
 
-__all__ = ["ACTOR", "CASE", "FACTS", "MEMBER", "PARENT", "SUBJECT", "facts_schema"]
+__all__ = ["ACTOR", "CASE", "FACTS", "LOAN", "MEMBER", "PARENT", "SUBJECT", "facts_schema"]
 
 _STRINGS = ListType(STRING)
 
@@ -51,6 +55,7 @@ SUBJECT = ObjectType(
         "rating": STRING,
         "contract_signed_share": DOUBLE,
         "meetings_last_year": INT,
+        "commune": STRING,  # id of the commune union the unit is in (through its branch); itself for a commune
     },
 )
 
@@ -87,6 +92,23 @@ CASE = ObjectType(
 
 ACTOR = ObjectType("actor", {"id": STRING, "roles": _STRINGS})
 
+#: The loan a case asks for (the case data ``borrowers``, ``amounts``, ``product``, ``months``), and what the
+#: store says of its borrowers.
+LOAN = ObjectType(
+    "loan",
+    {
+        "borrowers": _STRINGS,  # member ids, one per household
+        "amounts": MapType(STRING, INT),  # member id -> the amount asked, in VND
+        "total": INT,  # the amounts of the borrowers, added up
+        "max_amount": INT,  # the largest amount a borrower asks (0 when none does)
+        "product": STRING,  # what the borrowers make ('' when not given)
+        "months": INT,  # the term asked (absent when not given)
+        # borrower -> the other applications naming them: open, or disbursed and within their term
+        "engaged": MapType(STRING, _STRINGS),
+        "outsiders": _STRINGS,  # borrowers who are not members of the subject
+    },
+)
+
 
 def facts_schema(params: Mapping[str, Type]) -> ObjectType:
     """The facts schema with ``params`` typed as the given parameters.
@@ -101,6 +123,7 @@ def facts_schema(params: Mapping[str, Type]) -> ObjectType:
             "members": ListType(MEMBER),
             "parent": PARENT,
             "case": CASE,
+            "loan": LOAN,
             "actor": ACTOR,
             "params": ObjectType("params", params),
             "today": DATE,
