@@ -22,7 +22,7 @@ def run(*args: str, code: int = 0, env: dict[str, str] | None = None):
 
 
 def test_simulate_prints_the_targets_and_what_happened():
-    out = run("simulate", *SMALL, "--seed", "3", env={"COLUMNS": "200"}).stdout
+    out = run("simulate", *SMALL, "--seed", "3", "--lang", "vi", env={"COLUMNS": "200"}).stdout
     assert "Mỗi cơ sở hội thành lập mới được 8-10 tổ hội nghề nghiệp" in out
     assert "tổ hội và" in out
     assert "bước trong" in out
@@ -53,13 +53,37 @@ def test_a_rollout_kept_in_sqlite_is_reported_on_by_report(tmp_path):
     assert groups[0] >= kept["counts"]["groups_founded"]
     # The same figures, read back from the database by the report command, as of the rollout's last day.
     again = tmp_path / "again.md"
-    out = json.loads(run("report", str(again), "--db", db, "--as-of", "2021-12-31", "--json").stdout)
+    out = json.loads(
+        run("report", str(again), "--db", db, "--as-of", "2021-12-31", "--lang", "vi", "--json").stdout
+    )
     assert out["targets"]["groups_per_commune"]["founded"] == kept["targets"]["groups_per_commune"]["founded"]
+    # The rollout recorded its outreach sessions and trainings, which both reports read back.
+    assert '<section id="outreach">' in page.read_text("utf-8")
+    assert "Công tác tuyên truyền, tập huấn" in again.read_text("utf-8")
     assert out["title"] == "Báo cáo tổng kết năm 2021"
     assert again.read_text("utf-8").startswith("# Báo cáo tổng kết năm 2021")
     # A rollout goes into an empty database only.
     refused = run("simulate", *SMALL, "--db", db, code=1)
     assert "already holds units or cases" in refused.stderr
+
+
+def test_outreach_training_and_loans_are_behaviour_settings():
+    base = json.loads(run("simulate", *SMALL, "--seed", "3", "--json").stdout)["counts"]
+    assert base["outreach_sessions"] > 0
+    assert base["trainings"] > 0
+    chosen = [
+        *("--set", "training_rate=0"),
+        *("--set", "outreach_attendance=0.9"),
+        *("--set", "loan_rate=2"),
+        *("--set", "loan_amount=[10000000,20000000]"),
+    ]
+    counts = json.loads(run("simulate", *SMALL, "--seed", "3", "--json", *chosen).stdout)["counts"]
+    assert "trainings" not in counts
+    assert counts["outreach_sessions"] == base["outreach_sessions"]
+    assert counts["loans_applied"] > base.get("loans_applied", 0)
+    assert counts["groups_founded"] == base["groups_founded"]  # loans and sessions leave the foundings alone
+    refused = run("simulate", *SMALL, "--set", "loan_months=[24,12]", code=1)
+    assert "loan_months" in refused.stderr
 
 
 def test_a_study_gives_the_odds_of_each_target():

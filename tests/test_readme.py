@@ -92,11 +92,14 @@ def test_the_main_command_plays_a_province_into_sqlite_and_writes_the_report(tmp
     command = setup.strip().split(" && ", 1)[1]
     args = shlex.split(command)
     assert args[:2] == ["hoinghe", "simulate"]
+    # As the README's reader runs it: without HOINGHE_LANG, so in Vietnamese.
+    env = {k: v for k, v in os.environ.items() if k != "HOINGHE_LANG"}
     result = subprocess.run(
         [sys.executable, "-m", "hoinghe.cli", *args[1:]],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
         timeout=600,
         check=False,
     )
@@ -105,6 +108,11 @@ def test_the_main_command_plays_a_province_into_sqlite_and_writes_the_report(tmp
     page = (tmp_path / "report.html").read_text("utf-8")
     assert "Báo cáo tổng kết năm 2023" in page
     assert page.count("<svg") >= 2  # the charts
+    # The rollout held outreach sessions and trainings, and its groups applied to the Farmer Support Fund.
+    assert '<section id="outreach">' in page
+    assert "Công tác tuyên truyền, tập huấn" in page
+    assert '<section id="fund">' in page
+    assert "Quỹ Hỗ trợ nông dân" in page
     with sqlite3.connect(tmp_path / "rollout.db") as conn:
         cases = conn.execute(
             "SELECT count(*) FROM cases WHERE workflow = 'found-professional-group'"

@@ -14,6 +14,7 @@ import pytest
 
 from hoinghe import DefinitionError, SqlStore
 from hoinghe.engine import replay
+from hoinghe.fund import WORKFLOW, ApplicationView, rank
 from hoinghe.sim import DEFAULT, Behaviour, Scenario, simulate
 from hoinghe.sim.montecarlo import monte_carlo, replicate_seed, wilson
 from hoinghe.storage.codec import encode
@@ -27,10 +28,13 @@ def small():
 
 
 def event_log_digest(rollout) -> str:
+    """Every event of every case (foundings, reviews, loans ...) and every outreach session and training."""
     digest = hashlib.sha256()
     for case in rollout.store.cases():
         for event in rollout.store.events(case.id):
             digest.update(encode(event).encode())
+    for activity in rollout.store.activities():
+        digest.update(encode(activity).encode())
     return digest.hexdigest()
 
 
@@ -74,14 +78,18 @@ def test_the_same_seed_gives_the_same_rollout_and_another_seed_another(small):
 def test_d9_two_processes_with_different_hash_seeds_write_the_same_bytes():
     code = textwrap.dedent("""
         import datetime as dt, hashlib
-        from hoinghe.sim import Scenario, simulate
+        import attrs
+        from hoinghe.sim import DEFAULT, Scenario, simulate
         from hoinghe.storage.codec import encode
-        r = simulate(Scenario(synthetic=(1, 2, 3), until=dt.date(2020, 12, 31)), seed=11)
+        busy = attrs.evolve(DEFAULT, loan_rate=1.0)
+        r = simulate(Scenario(synthetic=(1, 2, 3), until=dt.date(2020, 12, 31), behaviour=busy), seed=11)
         h = hashlib.sha256()
         for case in r.store.cases():
             for event in r.store.events(case.id):
                 h.update(encode(event).encode())
-        print(h.hexdigest(), r.counts["fires"])
+        for activity in r.store.activities():
+            h.update(encode(activity).encode())
+        print(h.hexdigest(), r.counts["fires"], len(r.store.activities()), r.counts["loans_applied"])
     """)
     outputs = set()
     for hash_seed in ("1", "4242"):
@@ -91,16 +99,23 @@ def test_d9_two_processes_with_different_hash_seeds_write_the_same_bytes():
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1, outputs
+    _digest, _fires, sessions, loans = outputs.pop().split()
+    assert int(sessions) > 0
+    assert int(loans) > 0
 
 
 def test_a_rollout_on_sqlite_is_the_rollout_in_memory(tmp_path):
-    scenario = Scenario(synthetic=(1, 1, 3), until=dt.date(2020, 12, 31))
+    behaviour = attrs.evolve(DEFAULT, loan_rate=1.5)  # loans in so small a world
+    scenario = Scenario(synthetic=(1, 1, 3), until=dt.date(2020, 12, 31), behaviour=behaviour)
     memory = simulate(scenario, seed=3)
     store = SqlStore(f"sqlite:///{tmp_path / 'rollout.db'}")
     on_disk = simulate(scenario, seed=3, store=store)
     assert on_disk.counts == memory.counts
+    assert memory.counts["loans_applied"] > 0
     assert event_log_digest(on_disk) == event_log_digest(memory)
     assert list(store.units()) == list(memory.store.units())
+    assert store.activities() == memory.store.activities() != []
+    assert list(store.cases(workflow=WORKFLOW)) == list(memory.store.cases(workflow=WORKFLOW)) != []
     store.close()
 
 
@@ -137,17 +152,115 @@ def test_behaviour_settings_are_checked_and_named():
     assert Behaviour.from_mapping({"group_rate": 3, "steps": {"survey": [1, 2]}}).steps.survey == (1, 2)
     with pytest.raises(DefinitionError) as caught:
         Behaviour.from_mapping({"group_rat": 3, "faulty_dossier": 2})
-    messages = [d.message for d in caught.value.diagnostics]
-    assert any("group_rat" in m for m in messages)
+    messages = [str(d.message) for d in caught.value.diagnostics]
+    assert any("group_rat" in m and "did you mean 'group_rate'?" in m for m in messages)
+    assert any("có phải 'group_rate'?" in d.message.get("vi") for d in caught.value.diagnostics)
     with pytest.raises(DefinitionError, match="share between 0 and 1"):
         Behaviour.from_mapping({"faulty_dossier": 2})
+    settings = {"outreach_rate": 3, "training_delay": 30, "loan_amount": [10_000_000, 30_000_000]}
+    chosen = Behaviour.from_mapping(settings)
+    assert (chosen.outreach_rate, chosen.training_delay, chosen.loan_amount) == (
+        3,
+        30,
+        (10_000_000, 30_000_000),
+    )
+    with pytest.raises(DefinitionError, match="loan_months is"):
+        Behaviour.from_mapping({"loan_months": [36, 12]})
+    with pytest.raises(DefinitionError, match="share between 0 and 1"):
+        Behaviour.from_mapping({"outreach_attendance": 1.5})
 
 
 def test_no_faults_no_refusals_and_no_starts_no_foundings():
-    clean = attrs.evolve(SMALL, behaviour=attrs.evolve(DEFAULT, faulty_dossier=0.0))
-    assert simulate(clean, seed=5).counts["refusals"] == 0
+    # Loans go through the engine too, and are refused no more than the foundings.
+    clean = attrs.evolve(SMALL, behaviour=attrs.evolve(DEFAULT, faulty_dossier=0.0, loan_rate=1.0))
+    counts = simulate(clean, seed=5).counts
+    assert counts["refusals"] == 0
+    assert counts["loans_disbursed"] > 0
     idle = attrs.evolve(SMALL, behaviour=attrs.evolve(DEFAULT, group_rate=0.0, branch_rate=0.0))
     assert simulate(idle, seed=5).counts["fires"] == 0
+
+
+# ------------------------------------------------------------------------------------------ outreach, the Fund
+
+
+def leaders_before(store, day: dt.date) -> set[str]:
+    """Members named leaders of a branch or group that started work before ``day``: at its founding (a branch
+    split since keeps no leaders of its own) or now."""
+    out: set[str] = set()
+    for case in store.cases():
+        if case.workflow.startswith("found-professional"):
+            founded = store.unit(case.subject).founded_on
+            if founded is not None and founded < day:
+                for named in case.data.get("leaders", {}).values():
+                    out.update([named] if isinstance(named, str) else named)
+    for unit in store.units():
+        if unit.founded_on is not None and unit.founded_on < day:
+            out.update(m for named in unit.leaders.values() for m in named)
+    return out
+
+
+def test_a_rollout_records_outreach_sessions_and_trainings_as_a_province_would(small):
+    sessions = small.store.activities()
+    units = {u.id: u for u in small.store.units()}
+    members = small.store.members_by_id({m for a in sessions for m in a.members})
+    assert {a.kind for a in sessions} == {"outreach", "training"}
+    assert len({a.id for a in sessions}) == len(sessions)
+    assert all(small.start <= a.day <= small.until for a in sessions)
+    counted = small.counts
+    assert counted["outreach_sessions"] + counted["cadre_conferences"] == sum(
+        a.kind == "outreach" for a in sessions
+    )
+    assert counted["trainings"] == sum(a.kind == "training" for a in sessions) > 0
+    for session in sessions:
+        unit = units[session.unit]
+        if session.kind == "training":
+            # District unions train the leaders of the branches and groups in their area, after they start.
+            assert unit.level == "district"
+            assert session.members
+            assert not session.actors
+            assert set(session.members) <= leaders_before(small.store, session.day)
+        elif unit.level == "commune":
+            # A commune's session: its officer and some of its members who were in the union that day.
+            assert session.actors == (f"cb-{unit.id}",)
+            for member in session.members:
+                assert members[member].commune == unit.id
+                assert members[member].union_member_since <= session.day
+        else:
+            # A conference of a district or the province, for its cadres and those of the unions below it.
+            assert unit.level in {"district", "province"}
+            assert not session.members
+            assert f"btv-{unit.id}" in session.actors
+
+
+def test_outreach_can_be_turned_off_and_leaves_the_foundings_as_they_were(small):
+    quiet = attrs.evolve(DEFAULT, outreach_rate=0.0, cadre_rate=0.0, training_rate=0.0, loan_rate=0.0)
+    alone = simulate(attrs.evolve(SMALL, behaviour=quiet), seed=5)
+    assert alone.store.activities() == []
+    assert not any(alone.store.cases(workflow=WORKFLOW))
+    founded = sorted((u.id, u.founded_on, u.members) for u in alone.store.units(level="group"))
+    assert founded == sorted((u.id, u.founded_on, u.members) for u in small.store.units(level="group"))
+
+
+def test_groups_apply_to_the_fund_through_the_loan_workflow():
+    behaviour = attrs.evolve(DEFAULT, loan_rate=1.0)
+    rollout = simulate(attrs.evolve(SMALL, behaviour=behaviour), seed=5)
+    cases = list(rollout.store.cases(workflow=WORKFLOW))
+    assert len(cases) == rollout.counts["loans_applied"] > 5
+    states = {c.state for c in cases}
+    assert "disbursed" in states
+    assert rollout.counts["loans_disbursed"] == sum(c.state == "disbursed" for c in cases)
+    for case in cases:
+        view = ApplicationView.from_case(case)
+        group = rollout.store.unit(view.subject)
+        assert set(view.borrowers) <= set(group.members)
+        assert view.product == group.trade
+        assert all(10_000_000 <= a <= 100_000_000 and a % 5_000_000 == 0 for a in view.amounts.values())
+        assert 12 <= view.months <= 36
+    # The Fund's own ranking reads them: every condition of the decree holds for each on the day it was filed
+    # (a borrower is in one plan at a time, and amounts and terms are within the ceilings).
+    for case in cases:
+        [ranked] = rank(rollout.store, rollout.world.profile, [case], on=case.opened_at.date())
+        assert ranked.conditions_met, ranked.describe("en")
 
 
 # ------------------------------------------------------------------------------------------------- Monte Carlo

@@ -84,14 +84,8 @@ def draw(report: Report) -> list[Chart] | None:
 
 def _caption(key: str, report: Report, target: TargetReport) -> str:
     """A chart's title: ``Số chi hội nghề nghiệp đã thành lập theo huyện``, ``Communes by number of ...``."""
-    return w.say(
-        key,
-        report.language,
-        noun=target.noun,
-        Noun=w.capitalize(target.noun),
-        per=target.per_noun,
-        Per=w.capitalize(target.per_plural),
-    )
+    said = w.say(key, report.language, noun=target.noun, per=target.per_noun, per_plural=target.per_plural)
+    return w.capitalize(said)
 
 
 def _plain(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from hoinghe.reports import _audit, _charts, _layout, _outreach
+from hoinghe.reports import _audit, _charts, _fund, _layout, _outreach
 from hoinghe.reports import _wording as w
 
 if TYPE_CHECKING:  # the report module imports this one when it renders
@@ -104,7 +104,10 @@ def render(report: Report) -> str:
     ]
     out += [
         f"<li><strong>{escape(title)}:</strong> {escape(text)}</li>"
-        for title, text in _layout.summary(report) + _outreach.summary(report) + _audit.summary(report)
+        for title, text in _layout.summary(report)
+        + _outreach.summary(report)
+        + _fund.summary(report)
+        + _audit.summary(report)
     ]
     out.append("</ul>")
     if charts is None:
@@ -125,7 +128,7 @@ def render(report: Report) -> str:
             out.append(f"<h3>{escape(w.say('progress', lang))}</h3>")
             out += _table(_layout.period_table(report, target))
         out.append("</section>")
-    for part in _outreach.sections(report) + _audit.sections(report):
+    for part in _outreach.sections(report) + _fund.sections(report) + _audit.sections(report):
         section += 1
         out += [
             f'<section id="{part.id}">',

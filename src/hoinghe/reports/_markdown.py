@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from hoinghe.reports import _audit, _layout, _outreach
+from hoinghe.reports import _audit, _fund, _layout, _outreach
 from hoinghe.reports import _wording as w
 
 if TYPE_CHECKING:  # the report module imports this one when it renders
@@ -43,7 +43,9 @@ def render(report: Report) -> str:
     out = [f"# {escape(report.title)}", ""]
     out += [f"- **{escape(label)}:** {escape(value)}" for label, value in _layout.meta(report)]
     out += ["", f"## 1. {escape(w.say('summary', lang))}", ""]
-    summary = _layout.summary(report) + _outreach.summary(report) + _audit.summary(report)
+    summary = (
+        _layout.summary(report) + _outreach.summary(report) + _fund.summary(report) + _audit.summary(report)
+    )
     out += [f"- **{escape(title)}:** {escape(text)}" for title, text in summary]
     section = 1
     for target in report.targets:
@@ -56,7 +58,7 @@ def render(report: Report) -> str:
         out += _table(_layout.unit_table(report, target))
         out += ["", f"### {escape(w.say('progress', lang))}", ""]
         out += _table(_layout.period_table(report, target))
-    for part in _outreach.sections(report) + _audit.sections(report):
+    for part in _outreach.sections(report) + _fund.sections(report) + _audit.sections(report):
         section += 1
         out += ["", f"## {section}. {escape(part.title)}", "", " ".join(escape(line) for line in part.lines)]
         for heading, table in part.tables:

@@ -60,7 +60,8 @@ def _label(lo: date, hi: date, months: int, language: Language) -> str:
     if months == 3:  # noqa: PLR2004 - a calendar quarter
         return w.say("quarter", language, quarter=w.roman((lo.month + 2) // 3), year=year)
     if months == 1:
-        return w.say("month", language, month=lo.month, month_name=w.month_name(lo.month), year=year)
+        month = lo.month if language == "vi" else w.month_name(lo.month)
+        return w.say("month", language, month=month, year=year)
     return _span(lo, hi, language)
 
 

@@ -1,8 +1,9 @@
 """A report as CSV: one row per unit per target, for spreadsheets and programs.
 
 A report with outreach coverage or an emulation ranking has :data:`MORE_COLUMNS` too, and their rows after the
-targets' (see :meth:`~hoinghe.reports.Report.to_csv`): one table a program reads with one header, rather than a
-second table in the same file, which CSV readers cannot tell apart.
+targets' (see :meth:`~hoinghe.reports.Report.to_csv`); one with the Farmer Support Fund has :data:`FUND_COLUMNS`
+after those, and the Fund's rows last: one table a program reads with one header, rather than a second table in the
+same file, which CSV readers cannot tell apart.
 
 Column names and values are the same in both languages (ids, numbers, ``true``/``false``, shares as ``0.875``); only
 the unit names are text from the store.  A name a spreadsheet would read as a formula (``=...``, ``+...``, ``-...``, ``@...``) is
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # the report module imports this one when it renders
     from hoinghe.outreach.model import Share
     from hoinghe.reports.model import Report
 
-__all__ = ["COLUMNS", "MORE_COLUMNS", "render"]
+__all__ = ["COLUMNS", "FUND_COLUMNS", "MORE_COLUMNS", "render"]
 
 #: The header row.
 COLUMNS = (
@@ -40,6 +41,10 @@ COLUMNS = (
 #: The columns of the coverage and ranking rows, after :data:`COLUMNS`.
 MORE_COLUMNS = ("reached", "total", "share", "rank", "score")
 
+#: The columns of the Fund's rows, after :data:`MORE_COLUMNS`: the application, its state, and the reasons for its
+#: place in the Fund's order (in the report's language, separated by ``; ``).
+FUND_COLUMNS = ("case", "state", "reasons")
+
 _POPULATIONS = (
     ("members", "members_informed"),
     ("cadres", "cadres_informed"),
@@ -58,9 +63,11 @@ def render(report: Report) -> str:
     """The report's rows as CSV text (RFC 4180: quoted as needed, CRLF line ends)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    more = report.coverage is not None or report.ranking is not None
-    writer.writerow((*COLUMNS, *MORE_COLUMNS) if more else COLUMNS)
-    blank = ("",) * len(MORE_COLUMNS) if more else ()
+    fund = report.fund is not None
+    more = report.coverage is not None or report.ranking is not None or fund
+    writer.writerow((*COLUMNS, *MORE_COLUMNS, *(FUND_COLUMNS if fund else ())) if more else COLUMNS)
+    blank = ("",) * (len(MORE_COLUMNS) + len(FUND_COLUMNS) * fund) if more else ()
+    tail = ("",) * len(FUND_COLUMNS) * fund
     for target in report.targets:
         for row in target.rows:
             writer.writerow(
@@ -79,8 +86,9 @@ def render(report: Report) -> str:
                     *blank,
                 )
             )
-    writer.writerows(_coverage_rows(report))
-    writer.writerows(_ranking_rows(report))
+    writer.writerows((*row, *tail) for row in _coverage_rows(report))
+    writer.writerows((*row, *tail) for row in _ranking_rows(report))
+    writer.writerows(_fund_rows(report))
     return out.getvalue()
 
 
@@ -136,3 +144,45 @@ def _ranking_rows(report: Report) -> Iterator[tuple[object, ...]]:
                 standing.rank,
                 f"{score.points:.2f}",
             )
+
+
+def _fund_row(**values: object) -> tuple[object, ...]:
+    return tuple(values.get(column, "") for column in (*COLUMNS, *MORE_COLUMNS, *FUND_COLUMNS))
+
+
+def _fund_rows(report: Report) -> Iterator[tuple[object, ...]]:
+    """Per state, the applications in it (``fund_applications``: the state's title in ``name``, its id in
+    ``state``, the count in ``total``); the borrowers (``fund_borrowers``: those in professional units in
+    ``reached``); per open application, its place (``fund_priority``: the group in ``unit``, whether every loan
+    condition holds in ``met``, its professional borrowers in ``reached`` of ``total``, its position in ``rank``
+    and its score)."""
+    fund = report.fund
+    if fund is None:
+        return
+    for state in fund.states:
+        yield _fund_row(
+            target="fund_applications", name=_text(state.title), total=state.count, state=state.state
+        )
+    yield _fund_row(
+        target="fund_borrowers",
+        reached=fund.professional,
+        total=fund.borrowers,
+        share=_share(fund.share_professional),
+    )
+    for row in fund.pending:
+        ranked = row.ranked
+        yield _fund_row(
+            target="fund_priority",
+            level="group",
+            unit=_text(ranked.subject),
+            name=_text(row.name),
+            met="true" if ranked.conditions_met else "false",
+            reached=len(ranked.professional),
+            total=row.borrowers,
+            share=_share(ranked.share),
+            rank=ranked.position,
+            score=f"{ranked.score:g}",
+            case=_text(ranked.case_id),
+            state=row.state,
+            reasons=_text("; ".join(row.reasons)),
+        )

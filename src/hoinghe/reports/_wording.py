@@ -87,13 +87,16 @@ WORDS: dict[str, Text] = {
         "Biểu đồ cần thư viện matplotlib: pip install 'hoinghe[plots]'.",
         "Charts need matplotlib: pip install 'hoinghe[plots]'.",
     ),
-    "chart_progress": Text("Tiến độ thành lập {noun}", "{Noun} founded over time"),
+    # Chart titles are capitalized when drawn.
+    "chart_progress": Text("Tiến độ thành lập {noun}", "{noun} founded over time"),
     "chart_founded_line": Text("Lũy kế đã thành lập", "Founded (cumulative)"),
     "chart_target_line": Text("Chỉ tiêu theo tiến độ đều", "Target on an even schedule"),
     "chart_count": Text("Số {noun}", "Number of {noun}"),
-    "chart_bars": Text("Số {noun} đã thành lập theo {per}", "{Noun} founded per {per}"),
+    "chart_bars": Text("Số {noun} đã thành lập theo {per}", "{noun} founded per {per}"),
     "chart_band": Text("Chỉ tiêu {range}", "Target {range}"),
-    "chart_histogram": Text("Phân bố {per} theo số {noun} đã thành lập", "{Per} by number of {noun} founded"),
+    "chart_histogram": Text(
+        "Phân bố {per_plural} theo số {noun} đã thành lập", "{per_plural} by number of {noun} founded"
+    ),
     "chart_units": Text("Số {per}", "Number of {per}"),
     "footer": Text(
         "Lập bằng hoinghe từ dữ liệu tổ chức; số liệu tính theo ngày quyết định thành lập.",
@@ -136,6 +139,47 @@ WORDS: dict[str, Text] = {
     "points": Text("{score} điểm", "{score} points"),
     "rank": Text("Hạng", "Rank"),
     "score": Text("Điểm", "Score"),
+    # The Farmer Support Fund.
+    "fund_section": Text("Quỹ Hỗ trợ nông dân", "Farmer Support Fund"),
+    "fund_intro": Text(
+        "Đến ngày {until} đã nộp {submitted} hồ sơ vay vốn Quỹ Hỗ trợ nông dân: {review} đang xem xét, "
+        "{approved} đã có quyết định cho vay, {disbursed} đã giải ngân ({amount}), "
+        "{closed} không được cho vay hoặc đã rút.",
+        "By {until}, {submitted} Farmer Support Fund loan applications were submitted: {review} under review, "
+        "{approved} approved, {disbursed} disbursed ({amount}), {closed} refused or withdrawn.",
+    ),
+    "fund_borrowers": Text(
+        "{professional}/{borrowers} người vay ({share}) là hội viên chi hội, tổ hội nghề nghiệp, "
+        "đối tượng được ưu tiên vay vốn (Kế hoạch, mục II.2.3).",
+        "{professional} of {borrowers} borrowers ({share}) are members of professional groups or branches, "
+        "whom the plan puts first for loans (II.2.3).",
+    ),
+    "fund_none_pending": Text(
+        "Không có hồ sơ nào đang chờ xét duyệt.", "No application is waiting for a decision."
+    ),
+    "fund_more": Text(
+        "Bảng dưới liệt kê {shown}/{count} hồ sơ đầu theo thứ tự ưu tiên; lệnh hoinghe fund rank liệt kê đầy đủ.",
+        "The table lists the first {shown} of {count} applications in order; hoinghe fund rank lists them all.",
+    ),
+    "fund_states": Text("Hồ sơ vay vốn theo trạng thái", "Loan applications by state"),
+    "fund_priority": Text(
+        "Thứ tự ưu tiên cho vay các hồ sơ đang xét", "Order of priority of the open applications"
+    ),
+    "vnd": Text("{amount} đồng", "{amount} VND"),
+    "state": Text("Trạng thái", "State"),
+    "applications": Text("Số hồ sơ", "Applications"),
+    "priority": Text("Thứ tự", "Order"),
+    "application": Text("Hồ sơ", "Application"),
+    "group": Text("Tổ hội", "Group"),
+    "commune": Text("Xã", "Commune"),
+    "borrowers": Text("Số người vay", "Borrowers"),
+    "professional_borrowers": Text("Là hội viên CH, TH nghề nghiệp", "In professional units"),
+    "amount": Text("Số tiền đề nghị (đồng)", "Amount asked (VND)"),
+    "applied_on": Text("Ngày nộp", "Applied on"),
+    "conditions": Text("Điều kiện vay", "Loan conditions"),
+    "conditions_met": Text("Đủ", "Met"),
+    "conditions_failed": Text("Chưa đủ: {failed}", "Not met: {failed}"),
+    "reasons": Text("Lý do xếp thứ tự", "Why in this place"),
     # Report names, by kind.
     "half_year": Text(
         "Báo cáo sơ kết 6 tháng đầu năm {year}", "Six-month review report, first half of {year}"
@@ -147,7 +191,8 @@ WORDS: dict[str, Text] = {
     "second_half": Text("6 tháng cuối năm {year}", "Second half of {year}"),
     "whole_year": Text("Năm {year}", "Year {year}"),
     "quarter": Text("Quý {quarter}/{year}", "Q{quarter} {year}"),
-    "month": Text("Tháng {month}/{year}", "{month_name} {year}"),
+    # {month} is the month's number in Vietnamese (Tháng 3/2022), its short name in English (Mar 2022).
+    "month": Text("Tháng {month}/{year}", "{month} {year}"),
 }
 
 _LEVELS: dict[str, tuple[str, str, str]] = {

@@ -16,11 +16,16 @@ import attrs
 from hoinghe.audit.model import Audit
 from hoinghe.definitions.plan import CoverageTargets
 from hoinghe.errors import HoingheError, NotFound
-from hoinghe.org.text import Language
+from hoinghe.fund.model import Ranked
+from hoinghe.org.text import Language, Text
 from hoinghe.outreach.model import Coverage, Ranking
 
 __all__ = [
     "FORMATS",
+    "FundReport",
+    "FundRow",
+    "FundStage",
+    "FundState",
     "Odds",
     "OddsRow",
     "Period",
@@ -37,6 +42,10 @@ __all__ = [
 #: (*tổng kết*, as of 31 December), or a progress report on any other day.
 ReportKind = Literal["half_year", "year", "interim"]
 
+#: What a state of the loan workflow means for a report: submitted and not decided yet (``review``, returned for
+#: completion too), ``approved``, ``disbursed``, or ``closed`` without a loan (refused or withdrawn).
+FundStage = Literal["review", "approved", "disbursed", "closed"]
+
 #: The file suffixes :meth:`Report.write` knows, and the format each one writes.
 FORMATS: dict[str, str] = {".csv": "CSV", ".html": "HTML", ".md": "Markdown"}
 
@@ -49,7 +58,11 @@ class ReportError(HoingheError, ValueError):
 
 def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0.0 <= value <= 1.0:
-        msg = f"{attribute.name} must be a probability between 0 and 1, not {value!r}"
+        name = attribute.name
+        msg = Text(
+            f"{name} là một xác suất từ 0 đến 1, không phải {value!r}",
+            f"{name} must be a probability between 0 and 1, not {value!r}",
+        )
         raise ValueError(msg)
 
 
@@ -75,10 +88,18 @@ class Odds:
 
     def __attrs_post_init__(self) -> None:
         if not self.low <= self.probability <= self.high:
-            msg = f"odds of {self.target!r}: the interval [{self.low}, {self.high}] must hold {self.probability}"
+            target, low, high, probability = self.target, self.low, self.high, self.probability
+            msg = Text(
+                f"khả năng đạt {target!r}: khoảng [{low}, {high}] phải chứa {probability}",
+                f"odds of {target!r}: the interval [{low}, {high}] must hold {probability}",
+            )
             raise ValueError(msg)
         if self.runs < 1:
-            msg = f"odds of {self.target!r}: runs must be at least 1, not {self.runs}"
+            target, runs = self.target, self.runs
+            msg = Text(
+                f"khả năng đạt {target!r}: số lần mô phỏng phải ít nhất là 1, không phải {runs}",
+                f"odds of {target!r}: runs must be at least 1, not {runs}",
+            )
             raise ValueError(msg)
 
 
@@ -222,6 +243,87 @@ class TargetReport:
 
 
 @attrs.frozen
+class FundState:
+    """How many of the Fund's loan applications stood in one state of the loan workflow on the report's day.
+
+    Attributes:
+        state: the state's id (``submitted``, ``disbursed`` ...).
+        title: its title in the report's language.
+        stage: see :data:`FundStage`.
+        count: applications in it.
+    """
+
+    state: str
+    title: str
+    stage: FundStage
+    count: int
+
+
+@attrs.frozen
+class FundRow:
+    """A loan application open on the report's day, in the Fund's order of priority, as the report shows it.
+
+    Attributes:
+        ranked: its place and the reasons, from :func:`hoinghe.fund.rank`.
+        name: the name of the group whose members borrow.
+        commune: the name of the commune the group lies in, when there is one.
+        state: the application's state on the report's day.
+        borrowers: how many members borrow.
+        amount: the sum they ask for, in VND.
+        reasons: ``ranked.reasons`` in the report's language.
+    """
+
+    ranked: Ranked
+    name: str
+    commune: str | None
+    state: str
+    borrowers: int
+    amount: int
+    reasons: tuple[str, ...]
+
+
+@attrs.frozen
+class FundReport:
+    """The Farmer Support Fund's loan applications in a report's scope (section *Quỹ Hỗ trợ nông dân*).
+
+    An application counts once it has been submitted (left the workflow's first state) by the report's day; its
+    state is the one it stood in on that day.
+
+    Attributes:
+        until: the day counted to.
+        states: per state of the loan workflow that holds applications, in the workflow's order.
+        submitted: applications submitted by ``until``.
+        borrowers: the distinct members they name as borrowers.
+        professional: how many of those belong to an active professional group or branch, whom the plan puts
+            first (II.2.3).
+        disbursed: loans disbursed.
+        disbursed_vnd: the sum of the loans disbursed, in VND.
+        pending: the applications open on ``until`` (submitted, and neither disbursed, refused nor withdrawn; not
+            those returned for completion), in the Fund's order of priority, as ``hoinghe fund rank`` lists them.
+        shown: how many of ``pending`` the Markdown and HTML renderings list (CSV lists them all).
+    """
+
+    until: date
+    states: tuple[FundState, ...]
+    submitted: int
+    borrowers: int
+    professional: int
+    disbursed: int
+    disbursed_vnd: int
+    pending: tuple[FundRow, ...]
+    shown: int = 10
+
+    def count(self, stage: FundStage) -> int:
+        """Applications at ``stage`` on the report's day."""
+        return sum(s.count for s in self.states if s.stage == stage)
+
+    @property
+    def share_professional(self) -> float | None:
+        """The share of borrowers in a professional group or branch; ``None`` when no one borrows."""
+        return self.professional / self.borrowers if self.borrowers else None
+
+
+@attrs.frozen
 class Report:
     """A six-monthly or yearly progress report of a rollout against its plan.
 
@@ -245,6 +347,8 @@ class Report:
         ranking: the emulation ranking of the year, in a yearly report of a store that records outreach
             (section *Thi đua*).
         audit: the compliance audit of the units on ``as_of``, when one was made (section *Rà soát*).
+        fund: the Farmer Support Fund's loan applications, when the report was made with a profile that has the
+            loan workflow and the scope has applications (section *Quỹ Hỗ trợ nông dân*).
     """
 
     title: str
@@ -264,13 +368,14 @@ class Report:
     coverage_targets: CoverageTargets = attrs.field(factory=CoverageTargets)
     ranking: Ranking | None = None
     audit: Audit | None = None
+    fund: FundReport | None = None
 
     def target(self, target_id: str) -> TargetReport:
         """The target with this id; :class:`~hoinghe.errors.NotFound` when the plan has none."""
         for target in self.targets:
             if target.id == target_id:
                 return target
-        raise NotFound("target", target_id, known=[t.id for t in self.targets])
+        raise NotFound(Text("chỉ tiêu", "target"), target_id, known=[t.id for t in self.targets])
 
     def to_markdown(self) -> str:
         """The report as Markdown: headings, a summary, and per target a table with totals and the periods."""
@@ -287,6 +392,12 @@ class Report:
         ``cadres_informed``, ``leaders_trained``: ``min`` is the target share, ``met`` whether it is reached),
         and in the ranking one with the score (``emulation``) and one per criterion (``emulation:<id>``, its
         value in ``share`` and its points in ``score``).
+
+        A report with the Farmer Support Fund has three more, ``case, state, reasons``, and its rows last: one
+        per state of the loan workflow (``fund_applications``, the count in ``total``), one for the borrowers
+        (``fund_borrowers``, those in professional groups and branches in ``reached``), and one per open
+        application in the Fund's order (``fund_priority``: ``rank``, ``score``, ``met`` for the loan conditions,
+        the reasons in the report's language).
         """
         from hoinghe.reports._tables import render  # noqa: PLC0415 - renderers read this module's records
 
@@ -319,7 +430,15 @@ class Report:
             target.write_text(self.to_csv(), encoding="utf-8-sig", newline="")
         else:
             known = ", ".join(f"{s} ({name})" for s, name in sorted(FORMATS.items()))
-            found = f"unknown suffix {target.suffix!r}" if target.suffix else "no suffix"
-            msg = f"cannot write a report to {str(target)!r}: {found}; use one of {known}"
+            where, suffix_given = str(target), target.suffix
+            found = (
+                Text(f"đuôi tệp {suffix_given!r} không được hỗ trợ", f"unknown suffix {suffix_given!r}")
+                if suffix_given
+                else Text("tệp không có đuôi", "no suffix")
+            )
+            msg = Text(
+                f"không ghi được báo cáo vào {where!r}: {found.vi}; hãy dùng một trong các đuôi {known}",
+                f"cannot write a report to {where!r}: {found.get('en')}; use one of {known}",
+            )
             raise ReportError(msg)
         return target

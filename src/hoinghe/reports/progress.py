@@ -16,16 +16,19 @@ from datetime import date
 
 from hoinghe.audit.model import Audit
 from hoinghe.definitions.plan import PlanDef, TargetDef
+from hoinghe.definitions.profile import Profile
 from hoinghe.errors import NotFound
 from hoinghe.org.hierarchy import Hierarchy
 from hoinghe.org.model import Unit
-from hoinghe.org.text import Language
+from hoinghe.org.text import Language, Text
 from hoinghe.outreach import Coverage, Ranking, emulation
 from hoinghe.outreach import coverage as count_coverage
+from hoinghe.reports import _fund
 from hoinghe.reports import _wording as w
 from hoinghe.reports._periods import periods as plan_periods
 from hoinghe.reports._periods import plan_share
 from hoinghe.reports.model import (
+    FundReport,
     Odds,
     OddsRow,
     PeriodRow,
@@ -100,12 +103,16 @@ def build_report(
     coverage: Coverage | None = None,
     ranking: Ranking | None = None,
     audit: Audit | None = None,
+    profile: Profile | None = None,
+    fund: FundReport | None = None,
 ) -> Report:
     """Count what was founded against the plan's targets, up to and including ``as_of``.
 
     When the store records outreach sessions or trainings held by ``as_of``, the report also states who they
     reached from the plan's start against the plan's coverage targets and, in a yearly report (31 December) of a
-    plan with emulation criteria, ranks the year's communes and districts (:mod:`hoinghe.outreach`).
+    plan with emulation criteria, ranks the year's communes and districts (:mod:`hoinghe.outreach`).  Given the
+    ``profile`` whose rules the store's cases run by, it also states the Farmer Support Fund's loan applications
+    in the scope and the order of priority of those still open (:mod:`hoinghe.fund`), when there are any.
 
     Args:
         store: where the units are; read once.
@@ -120,6 +127,9 @@ def build_report(
             store as said above.
         ranking: the emulation ranking to state, made already; by default made as said above.
         audit: a compliance audit (:func:`hoinghe.audit.audit`) to state in its own section.
+        profile: the profile the store's cases run by (its ``hierarchy`` is ``hierarchy``); its loan workflow and
+            Decree 37/2023 rules rank the Fund's applications.  Without it the report has no Fund section.
+        fund: the Fund's figures to state, counted already; by default counted from the store as said above.
 
     Returns:
         The report; render it with ``to_markdown()``, ``to_csv()``, ``to_html()`` or ``write(path)``.
@@ -127,26 +137,33 @@ def build_report(
     Raises:
         ReportError: ``as_of`` is before the plan starts, or the language is not ``vi`` or ``en``.
         NotFound: ``scope`` is not a unit of the store, or an ``odds`` names a target the plan does not have.
+        FundError: a loan application's data has the wrong shape, or the Fund's parameters are not in force.
     """
     if language not in _LANGUAGES:
-        msg = f"reports are written in {' or '.join(_LANGUAGES)}, not {language!r}"
+        msg = Text(
+            f"báo cáo được viết bằng tiếng Việt (vi) hoặc tiếng Anh (en), không phải {language!r}",
+            f"reports are written in vi or en, not {language!r}",
+        )
         raise ReportError(msg)
     if as_of < plan.start:
-        msg = (
-            f"the report's day {as_of.isoformat()} is before plan {plan.id!r} starts "
-            f"({plan.start.isoformat()}); nothing can have been founded under it yet"
+        day, plan_id, start = as_of.isoformat(), plan.id, plan.start.isoformat()
+        msg = Text(
+            f"ngày báo cáo {day} trước ngày bắt đầu kế hoạch {plan_id!r} ({start}); "
+            "chưa có đơn vị nào được thành lập theo kế hoạch",
+            f"the report's day {day} is before plan {plan_id!r} starts ({start}); "
+            "nothing can have been founded under it yet",
         )
         raise ReportError(msg)
     targets = {t.id: t for t in plan.targets}
     for item in odds:
         if item.target not in targets:
-            raise NotFound("target", item.target, known=targets)
+            raise NotFound(Text("chỉ tiêu", "target"), item.target, known=targets)
     tree = _Tree(store.units())
     scope_unit: Unit | None = None
     if scope is not None:
         scope_unit = tree.units.get(scope)
         if scope_unit is None:
-            raise NotFound("unit", scope)
+            raise NotFound(Text("đơn vị", "unit"), scope)
     counter = _Counter(tree, hierarchy=hierarchy, plan=plan, as_of=as_of, language=language, scope=scope_unit)
     kind = report_kind(as_of)
     if coverage is None and store.activities(until=as_of):
@@ -155,6 +172,10 @@ def build_report(
         same = (coverage.since, coverage.until, coverage.scope) == (plan.start, as_of, scope)
         ranking = emulation(
             store, hierarchy, plan, year=as_of.year, scope=scope, coverage=coverage if same else None
+        )
+    if fund is None and profile is not None:
+        fund = _fund.count(
+            store, profile, until=as_of, units=tree.units, in_scope=counter.in_scope, language=language
         )
     return Report(
         title=title if title is not None else _title(kind, as_of, language),
@@ -174,6 +195,7 @@ def build_report(
         coverage_targets=plan.coverage,
         ranking=ranking,
         audit=audit,
+        fund=fund,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from hoinghe.org.text import Language
+from hoinghe.org.text import Language, Text
 from hoinghe.reports import Odds, build_report
 from hoinghe.sim.scenario import Scenario, simulate
 
@@ -180,7 +180,10 @@ def monte_carlo(
     :func:`replicate_seed` gives for ``(seed, i)``.
     """
     if runs < 1:
-        msg = f"a study needs at least one run, not {runs}"
+        msg = Text(
+            f"một nghiên cứu cần ít nhất một lượt mô phỏng, không phải {runs}",
+            f"a study needs at least one run, not {runs}",
+        )
         raise ValueError(msg)
     plan = scenario.load_plan()
     mins = {t.id: t.min for t in plan.targets}

@@ -1,10 +1,11 @@
 """The runner: plays a rollout through the real engine on a simulated clock.
 
-Every founding, review, conversion and dissolution is a case of the profile's own workflows, opened and fired
-through :class:`~hoinghe.engine.Engine` by the world's actors, with the documents and data the steps ask for;
-whatever the rules refuse is refused, recorded and mended (or withdrawn) as the behaviour model says.  Nothing is
-written behind the engine's back except what a union's application would do itself: adding the farmers who
-apply, recording branch meetings, giving a new unit's leader an account.
+Every founding, review, conversion, dissolution and Farmer Support Fund loan is a case of the profile's own
+workflows, opened and fired through :class:`~hoinghe.engine.Engine` by the world's actors, with the documents and
+data the steps ask for; whatever the rules refuse is refused, recorded and mended (or withdrawn) as the behaviour
+model says.  Nothing is written behind the engine's back except what a union's application would do itself:
+adding the farmers who apply, recording branch meetings, giving a new unit's leader an account, and recording
+the outreach sessions and trainings held (:mod:`hoinghe.sim.activities`, written when the run ends).
 
 Time runs from the plan's start to ``until`` on a :class:`~hoinghe.engine.clock.ManualClock`; events wait in a
 heap by day.  All randomness comes from streams seeded by ``(seed, stream name)`` strings, so a run depends on the
@@ -29,8 +30,11 @@ from hoinghe.definitions.workflow import Duration
 from hoinghe.engine.clock import VIETNAM_TZ, ManualClock
 from hoinghe.engine.engine import Engine, SequentialIds
 from hoinghe.engine.verdict import Refused
+from hoinghe.i18n import Text
 from hoinghe.org.model import Actor, Member, RoleGrant, Unit
+from hoinghe.sim.activities import Sessions
 from hoinghe.sim.behaviour import DEFAULT, Behaviour
+from hoinghe.sim.loans import Loans
 from hoinghe.sim.world import Commune, Farmers, World
 from hoinghe.storage.base import Store
 from hoinghe.storage.memory import MemoryStore
@@ -107,6 +111,11 @@ class _Run:
         self.active_branches: dict[str, str] = {}  # branch id -> commune
         self.active_groups: dict[str, dict[str, _Founding]] = {}  # commune -> group id -> its founding
         self.calendar = engine.calendar
+        self.people: dict[str, Member] = {}  # every farmer the run has met
+        self.sessions = Sessions(
+            world, behaviour, seed, self.arrivals, self.at, clock.today, self.counts, until
+        )
+        self.loans = Loans(self, behaviour, seed, world.fund_boards)
 
     # ------------------------------------------------------------------------------------------- the clock
 
@@ -173,15 +182,26 @@ class _Run:
             while dt.date(year, 11, 15) <= self.until:
                 self.at(dt.date(year, 11, 15), self.review_all)
                 year += 1
+        self.sessions.plan(start)
+
+    def finish(self) -> None:
+        """Record the run's outreach sessions and trainings (one write)."""
+        self.engine.store.put_activities(self.sessions.records())
 
     # ------------------------------------------------------------------------------------------- engine calls
 
     def fire(
         self, f: _Founding, transition: str, actor: str, docs: tuple[str, ...] = (), **data: Any
     ) -> bool:
-        documents = {k: _DOC.format(case=f.case, kind=k) for k in docs}
+        return self.fire_case(f.case, transition, actor, docs, **data)
+
+    def fire_case(
+        self, case: str, transition: str, actor: str, docs: tuple[str, ...] = (), **data: Any
+    ) -> bool:
+        """Fire ``transition`` of ``case`` with documents of ``docs``; a refusal is counted, and is ``False``."""
+        documents = {k: _DOC.format(case=case, kind=k) for k in docs}
         try:
-            self.engine.fire(f.case, transition, actor, documents=documents, data=data or None)
+            self.engine.fire(case, transition, actor, documents=documents, data=data or None)
         except Refused as refusal:
             self.counts["refusals"] += 1
             for blocker in refusal.verdict.blockers:
@@ -241,7 +261,13 @@ class _Run:
             non_member=fault == "non_member",
         )
         self.engine.store.put_org(members=drawn)
+        self.people.update((m.id, m) for m in drawn)
+        self.sessions.joined(f.commune.unit, drawn)
         return [m.id for m in drawn]
+
+    def member(self, member_id: str) -> Member | None:
+        """A farmer the run has met, as drawn."""
+        return self.people.get(member_id)
 
     def applications(self, f: _Founding, mended: bool = False) -> None:
         fault = None if mended else f.fault
@@ -297,11 +323,13 @@ class _Run:
             f"lead-{f.unit.id}", f"Trưởng {f.unit.name}", (RoleGrant(role, f.unit.id),), member=f.members[0]
         )
         self.engine.store.put_org(actors=[leader])
+        self.sessions.started(f.unit.id, f.commune, self.clock.today(), f.members[:2])
         if f.level == "branch":
             self.active_branches[f.unit.id] = f.commune.unit
         else:
             self.active_groups.setdefault(f.commune.unit, {})[f.unit.id] = f
             self.later_life(f)
+            self.loans.started(f)
 
     def withdraw(self, f: _Founding) -> None:
         self.fire(f, "withdraw", f.commune.committee)
@@ -325,15 +353,17 @@ class _Run:
             pick -= rate
         self.at(day, rates[-1][1], f)  # rounding at the very end of the range
 
-    def _active(self, f: _Founding) -> bool:
+    def active(self, f: _Founding) -> bool:
+        """Whether the group still works (not dissolved, converted or taken in)."""
         return f.unit.id in self.active_groups.get(f.commune.unit, {})
 
     def _gone(self, f: _Founding) -> None:
         self.active_groups.get(f.commune.unit, {}).pop(f.unit.id, None)
+        self.sessions.ended(f.unit.id, f.commune)
 
     def merge(self, f: _Founding) -> None:
         """The group takes in another active group of its trade in its commune, if there is one."""
-        if not self._active(f):
+        if not self.active(f):
             return
         same = self.active_groups[f.commune.unit].values()
         others = [g for g in same if g.unit.id != f.unit.id and g.unit.trade == f.unit.trade]
@@ -361,7 +391,7 @@ class _Run:
         return _Founding(case.id, "group", commune, self.engine.store.unit(unit), 0, None)
 
     def convert(self, f: _Founding) -> None:
-        if not self._active(f):
+        if not self.active(f):
             return  # taken in by another group meanwhile
         leader = f"lead-{f.unit.id}"
         case = self._open("convert-to-cooperative-group", f.unit.id, leader)
@@ -376,7 +406,7 @@ class _Run:
             self.fire(case, "notify_commune_committee", leader, ("notice_to_commune_committee",))
 
     def dissolve(self, f: _Founding) -> None:
-        if not self._active(f):
+        if not self.active(f):
             return  # taken in by another group meanwhile
         commune = f.commune
         case = self._open("dissolve-unit", f.unit.id, commune.officer)
@@ -444,13 +474,15 @@ class _Run:
         if self.fire(case, "decide", commune.committee, ("split_decision",), parts=parts):
             self.counts["branches_split"] += 1
             del self.active_branches[branch_id]
-            for part in parts:
+            self.sessions.ended(branch_id, commune)
+            for part, members in zip(parts, halves, strict=True):
                 part_id = str(part["id"])
                 grant = (RoleGrant("branch_head", part_id),)
                 self.engine.store.put_org(
                     actors=[Actor(f"lead-{part_id}", f"Chi hội trưởng {part['name']}", grant)]
                 )
                 self.active_branches[part_id] = commune.unit
+                self.sessions.started(part_id, commune, self.clock.today(), members[:2])
 
 
 def play(
@@ -472,14 +504,17 @@ def play(
         seed: the run's seed; the same seed gives the same run.
         behaviour: the behaviour model.
         store: where the run is kept; a new memory store by default.  A SQL store is written in one batch per
-            simulated month.
+            simulated month; the outreach sessions and trainings, in either store, in one write when the run ends.
         progress: called with (day, until) when a new month starts.
     """
     began = time.perf_counter()
     first = start or plan.start
     last = until or plan.deadline
     if last < first:
-        msg = f"the run would end ({last}) before it starts ({first})"
+        msg = Text(
+            f"lượt mô phỏng sẽ kết thúc ({last}) trước khi bắt đầu ({first})",
+            f"the run would end ({last}) before it starts ({first})",
+        )
         raise ValueError(msg)
     clock = ManualClock(dt.datetime.combine(first, dt.time(8, 0), VIETNAM_TZ))
     store = store if store is not None else MemoryStore()
@@ -491,6 +526,7 @@ def play(
         run.run(progress)
     else:
         _run_in_monthly_batches(run, engine, progress)
+    run.finish()
     return Rollout(world, engine, plan, seed, first, last, run.counts, time.perf_counter() - began)
 
 

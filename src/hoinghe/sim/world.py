@@ -3,7 +3,8 @@
 :func:`build_world` turns a :class:`~hoinghe.sim.geo.Division` (a real province, district or the whole country, or
 a synthetic one from :func:`synthetic`) into the union's units for a profile's hierarchy (a ``vn-2019`` profile
 has districts, a ``vn-2025`` one does not) and, for each commune, district and province union, the actors a
-founding needs: a union officer who proposes and files, and the standing committee that decides.
+founding needs: a union officer who proposes and files, and the standing committee that decides; and, for each
+province whose profile has a Farmer Support Fund board, the board (``quy-p-08``).
 
 Farmers are not made up front (a country has millions); :class:`Farmers` draws the members of each new unit when
 its founding collects applications, from the commune's own streams, so a run stays small and reproducible.
@@ -19,13 +20,17 @@ from collections.abc import Sequence
 import attrs
 
 from hoinghe.definitions.profile import Profile
+from hoinghe.i18n import Text
 from hoinghe.org.model import Actor, Member, RoleGrant, Unit
 from hoinghe.sim.behaviour import Behaviour
 from hoinghe.sim.geo import Division
 
-__all__ = ["Commune", "District", "Farmers", "World", "build_world", "synthetic"]
+__all__ = ["FUND_BOARD", "Commune", "District", "Farmers", "World", "build_world", "synthetic"]
 
 _CODE_LEVEL = {"province": "p", "district": "d", "commune": "c"}
+#: The role of the Farmer Support Fund's operating board; a province's board (``quy-p-08``) appraises, decides
+#: and pays out the loans of its groups.
+FUND_BOARD = "fund_board"
 
 
 def synthetic(provinces: int = 1, districts: int = 7, communes: int = 20) -> Division:
@@ -77,6 +82,7 @@ class World:
     communes: dict[str, Commune]
     districts: dict[str, District]
     provinces: dict[str, str]  # province unit id -> name
+    fund_boards: dict[str, str] = attrs.Factory(dict)  # province unit id -> its Fund board's actor
 
     @property
     def scope_unit(self) -> str:
@@ -177,9 +183,30 @@ def build_world(profile: Profile, scope: Division, *, within: Division | None = 
     elif scope.level == "district":
         add_province(parents.get("province", Division("00", "Tỉnh", "province", "tỉnh")), scope)
     else:
-        msg = f"a rollout plays over a country, a province or a district, not a {scope.level}"
+        msg = Text(
+            f"mô phỏng chạy trên cả nước, một tỉnh hoặc một huyện, không phải một đơn vị cấp {scope.level}",
+            f"a rollout plays over a country, a province or a district, not a {scope.level}",
+        )
         raise ValueError(msg)
-    return World(profile, scope, units, actors, communes, districts, provinces)
+    boards = _fund_boards(profile, provinces)
+    actors += boards.values()
+    return World(
+        profile, scope, units, actors, communes, districts, provinces, {p: a.id for p, a in boards.items()}
+    )
+
+
+def _fund_boards(profile: Profile, provinces: dict[str, str]) -> dict[str, Actor]:
+    """Each province union's Fund board, when the profile has the role."""
+    if not any(role.id == FUND_BOARD for role in profile.roles):
+        return {}
+    return {
+        uid: Actor(
+            f"quy-{uid}",
+            name.replace("Hội Nông dân", "Ban điều hành Quỹ hỗ trợ nông dân", 1),
+            (RoleGrant(FUND_BOARD, uid),),
+        )
+        for uid, name in provinces.items()
+    }
 
 
 def _birth(rng: random.Random, on: dt.date) -> dt.date:
