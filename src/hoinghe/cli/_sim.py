@@ -382,13 +382,18 @@ def _print_rollout(rollout: Rollout, built: Report, path: Path | None) -> None:
     table = Table(title=f"{built.title} — {rollout.world.scope.name}", title_justify="left")
     for i, column in enumerate(_ROLLOUT_HEAD):
         table.add_column(column.get(language), justify="left" if i == 0 else "right", no_wrap=i > 0)
+    reasons = []
     for t in built.targets:
         if not t.applicable:
-            table.add_row(t.title, "—", "—", "—", t.reason)
+            # Said under the table: a sentence in a narrow cell would squeeze the figures out of sight.
+            table.add_row(f"{t.title} (*)", "—", "—", "—", "—")
+            reasons.append(f"(*) {t.title}: {t.reason}")
             continue
         share = f"{t.totals.met} ({t.totals.met / max(1, t.totals.units):.0%})"
         table.add_row(t.title, str(t.totals.units), share, str(t.totals.founded), str(t.totals.required))
     console.print(table)
+    for reason in reasons:
+        console.print(reason, highlight=False)
     withdrawn = counts["groups_withdrawn"] + counts["branches_withdrawn"]
     summary = Text(
         f"Đã thành lập {counts['groups_founded']} tổ hội và {counts['branches_founded']} chi hội; "
