@@ -30,6 +30,16 @@ def test_simulate_prints_the_targets_and_what_happened():
     assert "transitions in" in english
 
 
+def test_a_target_that_cannot_apply_is_explained_under_the_table_not_in_it():
+    out = run("simulate", "--profile", "vn-2025", *SMALL, "--lang", "en", env={"COLUMNS": "100"}).stdout
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    district = next(row for row in rows if "(*)" in row)
+    assert district.count("—") == 4  # its four figures
+    commune = next(row for row in rows if "8-10" in row)
+    assert any(ch.isdigit() for ch in commune.split("│")[2])  # the figures keep room enough to be read
+    assert any(line.startswith("(*) ") and "district" in line for line in out.splitlines())
+
+
 def test_simulate_json_is_the_same_for_the_same_seed():
     first = json.loads(run("simulate", *SMALL, "--seed", "3", "--json").stdout)
     again = json.loads(run("simulate", *SMALL, "--seed", "3", "--json").stdout)
