@@ -22,6 +22,11 @@ import sys
 import time
 import traceback
 
+# The PostgreSQL driver and its dialect are imported before forking too: on a loaded machine importing them in
+# a worker took longer than the shortest life a worker is given.
+import psycopg  # noqa: F401
+import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
+
 from hoinghe import SqlStore
 from hoinghe.hooks.notifiers import EmailNotifier, WebhookNotifier
 from hoinghe.hooks.relay import Relay
