@@ -684,3 +684,24 @@ def test_the_command_refuses_a_bad_day_and_reports_bad_data(tmp_path):
     bad_data = runner.invoke(app, ["fund", "rank", "--db", url, "--on", "2026-03-10"])
     assert bad_data.exit_code == 1
     assert "$.data.months" in bad_data.stderr
+
+
+def test_a_draft_lowering_the_household_ceiling_lists_the_open_applications_it_would_refuse():
+    """The what-if judges open Fund cases as the board would: over the store's other plans (FUND-06) too."""
+    from hoinghe.audit import compare  # noqa: PLC0415
+
+    eng = engine()
+    large = verified(eng, "g-b", loan(["f7"], amount=50 * MILLION))
+    small = verified(eng, "g-a", loan(["f6"], amount=20 * MILLION))
+    draft = RulePack(
+        "draft-ceiling",
+        Text("Dự thảo"),
+        params={"household_ceiling_vnd": ParamDef(30 * MILLION, tighten="down")},
+    )
+    whatif = compare(eng.store, eng.profile, draft, on=ON, language="en")
+    changed = {(d.case_id, d.transition) for d in whatif.cases}
+    assert (large, "appraise") in changed
+    assert all(case_id != small for case_id, _ in changed)
+    for d in whatif.cases:
+        assert d.before  # under the rules in force every open plan passes, FUND-06 included
+        assert [f.rule_id for f in d.gained] == ["FUND-07"]

@@ -78,7 +78,13 @@ def audit(
     org = store.org(profile.hierarchy)
     with speaking(language):
         return audit_org(
-            store, org, Judge.of(profile, org, packs), profile, on=on, scope=scope, language=language
+            store,
+            org,
+            Judge.of(profile, org, packs, store=store),
+            profile,
+            on=on,
+            scope=scope,
+            language=language,
         )
 
 

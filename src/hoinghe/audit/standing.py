@@ -22,11 +22,12 @@ from hoinghe.engine.facts import Decision, build_facts
 from hoinghe.engine.versions import Version
 from hoinghe.errors import NotFound
 from hoinghe.i18n import Language, use
-from hoinghe.org.model import Actor, Unit
+from hoinghe.org.model import Actor, Member, Unit, UnitStatus
 from hoinghe.org.registry import Org
 from hoinghe.org.text import Text
 from hoinghe.records import Case, Document
 from hoinghe.rules.ruleset import RuleFailure
+from hoinghe.storage.base import OrgReader, Store
 
 __all__ = [
     "AUDITOR",
@@ -149,6 +150,26 @@ def audit_case(unit: Unit, workflow: WorkflowDefinition, on: dt.date) -> Case:
     )
 
 
+class _SnapshotWithCases:
+    """The snapshot of the organisation, with the store's cases behind it: a loan's facts read the other plans."""
+
+    def __init__(self, org: Org, store: Store) -> None:
+        self._org = org
+        self.store = store
+
+    def unit(self, unit_id: str) -> Unit:
+        return self._org.unit(unit_id)
+
+    def member(self, member_id: str) -> Member:
+        return self._org.member(member_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        return self._org.actor(actor_id)
+
+    def memberships(self, member_id: str, *, status: UnitStatus | None = None) -> list[Unit]:
+        return self._org.memberships(member_id, status=status)
+
+
 class Judge:
     """Judges decisions under one stack of rule packs, as the engine would, over one snapshot of the records.
 
@@ -156,16 +177,31 @@ class Judge:
     does not depend on the packs, except ``params``, which each rule set adds.
     """
 
-    def __init__(self, org: Org, packs: Sequence[RulePack], offices: Mapping[str, str]) -> None:
+    def __init__(
+        self, org: Org, packs: Sequence[RulePack], offices: Mapping[str, str], store: Store | None = None
+    ) -> None:
         self.org = org
         self.packs = tuple(packs)
         self._offices = offices
+        self._store = store
+        self._reader: OrgReader = org if store is None else _SnapshotWithCases(org, store)
 
     @classmethod
-    def of(cls, profile: Profile, org: Org, packs: Sequence[RulePack] | None = None) -> Judge:
-        """A judge over ``org`` under ``packs`` (the profile's own when ``None``)."""
+    def of(
+        cls,
+        profile: Profile,
+        org: Org,
+        packs: Sequence[RulePack] | None = None,
+        *,
+        store: Store | None = None,
+    ) -> Judge:
+        """A judge over ``org`` under ``packs`` (the profile's own when ``None``).
+
+        With ``store``, the rules that read other cases (a loan's other plans, FUND-06) read them there;
+        without it they find none to read, and fail.
+        """
         offices = {role.id: role.office for role in profile.roles if role.office is not None}
-        return cls(org, profile.rule_packs if packs is None else packs, offices)
+        return cls(org, profile.rule_packs if packs is None else packs, offices, store)
 
     def facts(
         self,
@@ -181,7 +217,7 @@ class Judge:
         Raises:
             NotFound: the member list names someone the snapshot lacks.
         """
-        return build_facts(self.org, Decision(case, subject, actor, day, tuple(documents), self._offices))
+        return build_facts(self._reader, Decision(case, subject, actor, day, tuple(documents), self._offices))
 
     def failures(
         self,
@@ -213,7 +249,7 @@ class Judge:
 
     def with_packs(self, packs: Sequence[RulePack]) -> Judge:
         """The same judge under another stack of packs."""
-        return Judge(self.org, packs, self._offices)
+        return Judge(self.org, packs, self._offices, self._store)
 
 
 def speaking(language: Language | None) -> contextlib.AbstractContextManager[object]:

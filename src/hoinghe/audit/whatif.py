@@ -93,7 +93,7 @@ def _compare(
     org = store.org(profile.hierarchy)
     if scope is not None:
         org.unit(scope)
-    in_force = Judge.of(profile, org)
+    in_force = Judge.of(profile, org, store=store)
     drafted = in_force.with_packs(stack.packs)
     before = audit_org(store, org, in_force, profile, on=on, scope=scope, language=language)
     units = _units(before, audit_org(store, org, drafted, profile, on=on, scope=scope, language=language))
