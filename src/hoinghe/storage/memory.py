@@ -46,6 +46,8 @@ _STATE = (
     "_holders",
     "_memberships",
     "_cases",
+    "_cases_by_subject",
+    "_case_order",
     "_events",
     "_timers",
     "_timers_by_case",
@@ -83,6 +85,8 @@ class MemoryStore:
         self._holders: dict[tuple[str, str], dict[str, None]] = {}  # (role, unit) -> actor ids
         self._memberships: dict[str, dict[str, None]] = {}
         self._cases: dict[str, Case] = {}
+        self._cases_by_subject: dict[str, dict[str, None]] = {}  # subject -> ids of its cases
+        self._case_order: dict[str, int] = {}  # case id -> when it was first written
         self._events: dict[str, list[Event]] = {}
         self._timers: dict[str, Timer] = {}
         self._timers_by_case: dict[str, list[str]] = {}
@@ -194,7 +198,11 @@ class MemoryStore:
         closed: bool | None = None,
     ) -> Iterator[Case]:
         with self._lock:
-            cases = list(self._cases.values())
+            if subject is None:
+                cases = list(self._cases.values())
+            else:  # a unit's cases are few: read them through the index, not by scanning every case
+                ids = sorted(self._cases_by_subject.get(subject, ()), key=self._case_order.__getitem__)
+                cases = [self._cases[i] for i in ids]
         for case in cases:
             if (
                 (workflow is None or case.workflow == workflow)
@@ -218,6 +226,7 @@ class MemoryStore:
             for change in commit.units:
                 self._put_unit(change.after)
             self._members.update((m.id, m) for m in commit.members)
+            self._index_case(case)
             self._cases[case.id] = case
             self._events.setdefault(case.id, []).extend(commit.events)
             if commit.timers is not None:
@@ -232,6 +241,15 @@ class MemoryStore:
             self._outbox.update((m.key, OutboxState(m)) for m in commit.outbox)
             if commit.idempotency is not None:
                 self._keys[commit.idempotency.key] = commit.idempotency
+
+    def _index_case(self, case: Case) -> None:
+        """Keep the index of cases by subject (a commit may move a case to another subject)."""
+        old = self._cases.get(case.id)
+        if old is None:
+            self._case_order[case.id] = len(self._case_order)
+        elif old.subject != case.subject:
+            self._cases_by_subject[old.subject].pop(case.id, None)
+        self._cases_by_subject.setdefault(case.subject, {})[case.id] = None
 
     def _check(self, commit: Commit) -> None:
         check_shape(commit)  # a malformed commit is the caller's bug: reported before any conflict
